@@ -9,6 +9,10 @@ of the question's terms that occur in the corpus vocabulary at all:
 A Russian or English question shares almost no terms with an Uzbek article, so its
 coverage is near zero and BM25's noise cannot drag the dense ranking down; an Uzbek
 question in any script shares most terms and gets the full lexical signal.
+
+The dense score of a passage is the mean of its own cosine and its best sentence's.
+An Uzbek Latin question is embedded in Cyrillic (the article's script), with the
+Latin names the article itself uses ("Hitachi", "Komatsu") kept as they are.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import alifbo
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -26,6 +31,7 @@ from rank_bm25 import BM25Okapi
 
 from ingest.index import Store
 from ingest.text import lexical_tokens, normalize, strip_invisible
+from savol.language import detect_language
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -79,10 +85,11 @@ class HybridRetriever(BaseRetriever):
     k: int = 4
     mode: str = "hybrid"
     fold: bool = True
-    lexical_weight: float = 0.5
+    lexical_weight: float = 1.5
     max_history_turns: int = 4
 
     _bm25: Any = None
+    _latin_terms: set = set()
     _vocab: set = set()
     _chunk_of_sentence: Any = None
 
@@ -98,6 +105,14 @@ class HybridRetriever(BaseRetriever):
         self._vocab = {t for toks in corpus for t in toks}
         rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
         self._chunk_of_sentence = [[rows[s] for s in c["sentence_ids"] if s in rows] for c in store.chunks]
+        self._latin_terms = {w for c in store.chunks for w in re.findall(r"[A-Za-z][A-Za-z.\-]*", c["text"])}
+
+    def dense_text(self, text: str) -> str:
+        """The text to embed: Uzbek Latin is moved into the article's Cyrillic script."""
+        if detect_language(text) != "uz-Latn":
+            return text
+        new_latin = alifbo.to_new_latin(text, protected_terms=self._latin_terms).text
+        return alifbo.to_cyrillic(new_latin, protected_terms=self._latin_terms).text
 
     # -- LangChain interface -------------------------------------------------
 
@@ -114,7 +129,7 @@ class HybridRetriever(BaseRetriever):
             query = Query(query)
         k = k or self.k
         texts = [normalize(strip_invisible(t)) for t in query.texts]
-        vectors = self.embedder.embed_queries(texts) if self.mode != "bm25" else None
+        vectors = self.embedder.embed_queries([self.dense_text(t) for t in texts]) if self.mode != "bm25" else None
         runs = [self._score(t, None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
         order = np.argsort(-score, kind="stable")[:k]
@@ -150,10 +165,6 @@ class HybridRetriever(BaseRetriever):
             )
         return docs
 
-    def query_vectors(self, query: Query) -> np.ndarray:
-        texts = [normalize(strip_invisible(t)) for t in query.texts]
-        return self.embedder.embed_queries(texts)
-
     def lexical_tokens(self, text: str) -> list[str]:
         return lexical_tokens(text, fold=self.fold)
 
@@ -178,7 +189,7 @@ class HybridRetriever(BaseRetriever):
             [max((sentence_cos[r] for r in rows), default=-1.0) for rows in self._chunk_of_sentence],
             dtype=np.float32,
         )
-        dense = np.maximum(chunk_cos, best_sentence)
+        dense = (chunk_cos + best_sentence) / 2
         span = float(dense.max() - dense.min())
         dense_scaled = (dense - dense.min()) / span if span > 1e-9 else np.zeros(n)
         if self.mode == "dense":

@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from ingest.embeddings import get_embedder
 from ingest.index import IngestReport, Store, build_index, current_version, load_store
 from retriever.hybrid import HybridRetriever, make_query
-from savol.answer import Answer, ExtractiveAnswerer
+from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
 from savol.errors import IndexMissing, SavolError
 from savol.question import clean_history, clean_question
 from savol.settings import Settings
@@ -109,7 +109,9 @@ class Savol:
                 store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
                 lexical_weight=self.settings.lexical_weight,
             )
-            answerer = ExtractiveAnswerer(store, fold=self.fold, k=self.settings.k)
+            # BM25 alone has no calibrated score to refuse on: it always answers.
+            threshold = None if self.mode == "bm25" else REFUSAL_THRESHOLD
+            answerer = ExtractiveAnswerer(store, fold=self.fold, k=self.settings.k, threshold=threshold)
             self._chain = build_chain(retriever, answerer, self.settings.max_history_turns)
             self._store = store
 

@@ -14,9 +14,11 @@ REFUSALS = {
 }
 
 _UZ_CYRL_LETTERS = set("ўқғҳЎҚҒҲ")
-_RU_LETTERS = set("ыщэъЫЩЭЪ")
+_RU_LETTERS = set("ыщЫЩ")  # э, ъ and ё occur in Uzbek Cyrillic too
 _UZ_LATN_MARKS = re.compile(r"[oOgG]['‘’ʻʼ`]|[şçğöŞÇĞÖ]")
-_UZ_CYRL_WORDS = set("ким нима қачон қаерда қанча қайси нечта нега қандай ва билан учун бўлди".split())
+_UZ_CYRL_WORDS = set(
+    "ким нима қачон қаерда қанча қайси нечта неча нега қандай ва билан учун бўлди ҳақида эди деб бу у".split()
+)
 _RU_WORDS = set("что кто как какой какая какие сколько где когда почему зачем и в на с по о об для это был была были".split())
 _UZ_LATN_WORDS = set(
     "kim nima qachon qayerda qancha qaysi nechta nega qanday va bilan uchun haqida nima bo'ldi bilan "
@@ -32,12 +34,15 @@ def detect_language(text: str) -> str:
         return "uz-Cyrl"
     cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
     words = set(re.findall(r"[^\W\d_]+(?:['‘’ʻʼ][^\W\d_]+)?", text.lower()))
-    if cyrillic >= len(letters) / 2:
-        if any(c in _UZ_CYRL_LETTERS for c in text):
-            return "uz-Cyrl"
-        if any(c in _RU_LETTERS for c in text) or len(words & _RU_WORDS) > len(words & _UZ_CYRL_WORDS):
-            return "ru"
+    if any(c in _UZ_CYRL_LETTERS for c in text):
         return "uz-Cyrl"
+    if cyrillic >= len(letters) / 2:
+        if any(c in _RU_LETTERS for c in text):
+            return "ru"
+        rest = words - _RU_WORDS - _UZ_CYRL_WORDS
+        uz = 2 * len(words & _UZ_CYRL_WORDS) + sum(1 for w in rest if re.search(r"(нинг|лар|дан|да|га|ни|ми|ди)$", w))
+        ru = 2 * len(words & _RU_WORDS) + sum(1 for w in rest if re.search(r"(ого|его|ому|ая|ий|ый|ой|ть|ся|ют|ет)$", w))
+        return "ru" if ru > uz else "uz-Cyrl"
     if _UZ_LATN_MARKS.search(text):
         return "uz-Latn"
     uz, en = len(words & _UZ_LATN_WORDS), len(words & _EN_WORDS)

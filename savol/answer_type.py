@@ -1,0 +1,50 @@
+"""What kind of answer a question wants, and whether a sentence can hold one.
+
+"How many ...?" needs a number and "When ...?" a date. When none of the best
+sentences holds one, the article does not answer the question, however similar
+those sentences are ("How much will Komatsu spend?" next to a paragraph about
+Komatsu that names no sum).
+"""
+
+from __future__ import annotations
+
+import re
+
+import alifbo
+
+_NUMBER_Q = re.compile(
+    r"\b(нечта|неча|нечанчи|қанча|қанчага|nechta|necha|qancha|neçta|neça|qança|сколько|скольки|"
+    r"how many|how much|what percentage|what share|what amount)\b",
+    re.IGNORECASE,
+)
+_WHEN_Q = re.compile(
+    r"\b(қачон|қачондан|qachon|qachondan|qaçon|qaçondan|когда|с какого|в каком году|when|what year|"
+    r"what date|on what date|қайси йил|qaysi yil)\b",
+    re.IGNORECASE,
+)
+# On folded keys (alifbo.fold_search_key): digits and Uzbek number words.
+_NUMBER = re.compile(
+    r"\d|\b(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|"
+    r"million|milliard)(ta|nçi|inçi|kunlik|yillik|lab)?\b"
+)
+_DATE = re.compile(
+    r"\b(1[89]|20)\d\d\b|\b(yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|"
+    r"dekabr|kelgusi yil|ötgan yil|bugun|ertaga)"
+)
+
+
+def answer_type(question: str) -> str | None:
+    """``"number"``, ``"date"`` or None (any sentence may answer)."""
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _WHEN_Q.search(question):
+        return "date"
+    return None
+
+
+def can_answer(kind: str | None, sentence: str) -> bool:
+    """True when ``sentence`` holds the kind of value the question asks for."""
+    if kind is None:
+        return True
+    key = alifbo.fold_search_key(sentence)
+    return bool((_NUMBER if kind == "number" else _DATE).search(key))
