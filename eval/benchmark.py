@@ -1,0 +1,288 @@
+"""`savol eval`: run retrieval/answer configurations side by side on one dataset.
+
+    savol eval [--dataset FILE] [--output report.json] [--config NAME ...] [--plot FILE.png]
+    python -m eval.benchmark  (same flags)
+
+Configurations:
+    bm25           lexical only (BM25 over script-folded keys)
+    dense          FAISS only (multilingual-e5-small, passages and sentences)
+    hybrid         the default: dense + coverage-weighted BM25
+    hybrid-nofold  hybrid without script folding (Latin questions miss Cyrillic terms)
+    tutorial       the usual LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200),
+                   all-MiniLM-L6-v2 via sentence-transformers, FAISS, top-4 (needs [st])
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from eval.dataset import LANGS, Item, load_dataset
+from eval.metrics import K_MAX, answer_correct, ranking_metrics, relevant, summarize
+from savol.errors import SavolError
+from savol.settings import PROJECT_ROOT, Settings
+
+DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
+SAVOL_CONFIGS = {
+    "bm25": {"mode": "bm25", "fold": True},
+    "dense": {"mode": "dense", "fold": True},
+    "hybrid": {"mode": "hybrid", "fold": True},
+    "hybrid-nofold": {"mode": "hybrid", "fold": False},
+}
+ALL_CONFIGS = ("bm25", "dense", "hybrid", "hybrid-nofold", "tutorial")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class SavolConfig:
+    """One of savol's own configurations over a freshly built index."""
+
+    def __init__(self, name: str, settings: Settings, ingest_s: float):
+        from savol.chain import Savol
+
+        self.name = name
+        self.ingest_s = ingest_s
+        self.app = Savol(settings, **SAVOL_CONFIGS[name])
+
+    def run(self, item: Item) -> dict:
+        started = time.perf_counter()
+        result = self.app.ask(item.question, history=list(item.history))
+        latency = (time.perf_counter() - started) * 1000
+        data = result.to_dict()
+        return {
+            "answer": data["answer"], "refused": data["refused"], "citations": data["citations"],
+            "retrieved": data["retrieved"], "latency_ms": latency,
+        }
+
+
+class TutorialConfig:
+    """The LangChain tutorial pipeline, for comparison (retrieval only: it has no answerer without an LLM)."""
+
+    def __init__(self, settings: Settings):
+        from langchain_community.vectorstores import FAISS
+        from langchain_core.documents import Document
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        from ingest.corpus import list_corpus
+        from ingest.embeddings import get_embedder
+
+        self.name = "tutorial"
+        started = time.perf_counter()
+        embedder = get_embedder("st:all-MiniLM-L6-v2")
+        docs = [
+            Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
+            for p in list_corpus(settings.corpus_dir)
+        ]
+        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
+        self.store = FAISS.from_documents(splits, embedder)
+        self.ingest_s = time.perf_counter() - started
+
+    def run(self, item: Item) -> dict:
+        started = time.perf_counter()
+        docs = self.store.similarity_search_with_score(item.question, k=4)
+        latency = (time.perf_counter() - started) * 1000
+        retrieved = [
+            {"rank": i, "chunk_id": f"tutorial-{i}", "text": d.page_content, "score": float(s)}
+            for i, (d, s) in enumerate(docs, start=1)
+        ]
+        return {"answer": None, "refused": None, "citations": [], "retrieved": retrieved, "latency_ms": latency}
+
+
+def _record(config, item: Item) -> dict:
+    out = config.run(item)
+    flags = [relevant(r["text"], item.evidence) for r in out["retrieved"][:K_MAX]]
+    record = {
+        "config": config.name, "id": item.id, "lang": item.lang, "question": item.question,
+        "answerable": item.answerable, **out,
+        "ranking": ranking_metrics(flags) if item.answerable else None,
+        "answer_correct": None, "citation_relevant": [],
+    }
+    if item.history:
+        record["history"] = list(item.history)
+    if out["answer"] is not None and item.answerable:
+        record["answer_correct"] = (not out["refused"]) and answer_correct(out["answer"], item.answers)
+        record["citation_relevant"] = [relevant(c["text"], item.evidence) for c in out["citations"]]
+    return record
+
+
+def _badness(record: dict) -> tuple:
+    """Sort key, worst first: wrong or missing answers, then poorly ranked evidence."""
+    if not record["answerable"]:
+        return (0 if record["refused"] is False else 2, 0.0)
+    wrong = record["answer_correct"] is False
+    return (0 if wrong else 1, record["ranking"]["mrr@10"])
+
+
+def build_settings(base: Settings, workdir: Path) -> tuple[Settings, float]:
+    """A fresh index of the corpus in ``workdir``; returns the settings and the ingest time."""
+    from savol.chain import Savol
+
+    settings = base.with_overrides(index_dir=workdir / "index")
+    started = time.perf_counter()
+    Savol(settings).ingest()
+    return settings, time.perf_counter() - started
+
+
+def run_benchmark(items: list[Item], configs: list[str], base: Settings | None = None,
+                  notes: list[str] | None = None) -> dict:
+    """Run ``configs`` on ``items``; returns ``{"metrics": ..., "questions": [...], "notes": [...]}``."""
+    base = base or Settings.from_env()
+    notes = notes if notes is not None else []
+    metrics, questions = {}, []
+    with tempfile.TemporaryDirectory(prefix="savol-eval-") as tmp:
+        settings, ingest_s = (None, 0.0)
+        if any(c in SAVOL_CONFIGS for c in configs):
+            settings, ingest_s = build_settings(base, Path(tmp))
+        for name in configs:
+            if name == "tutorial":
+                try:
+                    config = TutorialConfig(base)
+                except SavolError as exc:
+                    notes.append(f"tutorial skipped: {exc}")
+                    continue
+            else:
+                config = SavolConfig(name, settings, ingest_s)
+            records = [_record(config, item) for item in items]
+            by_lang = {lang: summarize([r for r in records if r["lang"] == lang])
+                       for lang in LANGS if any(r["lang"] == lang for r in records)}
+            follow_ups = [r for r in records if r.get("history")]
+            metrics[name] = {
+                "overall": summarize(records),
+                "by_lang": by_lang,
+                "follow_ups": summarize(follow_ups) if follow_ups else None,
+                "ingest_s": config.ingest_s,
+                "peak_rss_mb": _peak_rss_mb(),
+            }
+            questions.extend(records)
+    questions.sort(key=_badness)
+    for q in questions:
+        q.pop("ranking", None) if q["ranking"] is None else None
+    return {"metrics": metrics, "questions": questions, "notes": notes}
+
+
+def _fmt(value, pct: bool = True) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3f}" if pct else f"{value:.0f}"
+
+
+def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> str:
+    """The overall and per-language tables, headed by the command and the date."""
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    lines = [
+        f"`{command}` — {day}, {n_items} questions from `{dataset}`",
+        "",
+        "| config | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer acc | citation prec | refusal rec | "
+        "refusal prec | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",
+        "|---|" + "---|" * 15,
+    ]
+    for name, m in report["metrics"].items():
+        o = m["overall"]
+        lines.append(
+            f"| {name} | {_fmt(o.get('recall@1'))} | {_fmt(o.get('recall@5'))} | {_fmt(o.get('recall@10'))} | "
+            f"{_fmt(o.get('mrr@10'))} | {_fmt(o.get('ndcg@10'))} | {_fmt(o.get('answer_accuracy'))} | "
+            f"{_fmt(o.get('citation_precision'))} | {_fmt(o.get('refusal_recall'))} | "
+            f"{_fmt(o.get('refusal_precision'))} | {_fmt(o.get('false_refusal_rate'))} | "
+            f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} | {m['ingest_s']:.1f} | {m['peak_rss_mb']:.0f} |"
+        )
+    lines += ["", "Per language (R@1 / R@5 / answer accuracy):", "",
+              "| config | " + " | ".join(LANGS) + " | follow-ups |", "|---|" + "---|" * (len(LANGS) + 1)]
+    for name, m in report["metrics"].items():
+        cells = []
+        for lang in LANGS:
+            s = m["by_lang"].get(lang)
+            cells.append("—" if not s else
+                         f"{_fmt(s.get('recall@1'))} / {_fmt(s.get('recall@5'))} / {_fmt(s.get('answer_accuracy'))}")
+        f = m.get("follow_ups")
+        cells.append("—" if not f else
+                     f"{_fmt(f.get('recall@1'))} / {_fmt(f.get('recall@5'))} / {_fmt(f.get('answer_accuracy'))}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for note in report["notes"]:
+        lines.append(f"\nNote: {note}")
+    return "\n".join(lines)
+
+
+def plot_recall(report: dict, path: Path) -> None:
+    """Recall@k for k = 1..10, one line per configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ks = list(range(1, K_MAX + 1))
+    for name, m in report["metrics"].items():
+        o = m["overall"]
+        if "recall@1" in o:
+            ax.plot(ks, [o[f"recall@{k}"] for k in ks], marker="o", label=name)
+    ax.set_xlabel("k (passages retrieved)")
+    ax.set_ylabel("Recall@k")
+    ax.set_xticks(ks)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title("savol: Recall@k by configuration")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _st_available() -> bool:
+    try:
+        import langchain_huggingface  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="savol eval", description="Run the Q&A benchmark.")
+    parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="JSONL dataset (default eval/qa.jsonl)")
+    parser.add_argument("--output", type=Path, help="write the full report as JSON")
+    parser.add_argument("--config", nargs="+", action="extend", choices=ALL_CONFIGS, metavar="NAME",
+                        help=f"configurations to run (default: all of {', '.join(ALL_CONFIGS)})")
+    parser.add_argument("--plot", type=Path, help="draw Recall@k per configuration to this PNG")
+    parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default ./corpus)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = "savol eval " + " ".join(argv if argv is not None else sys.argv[1:])
+    try:
+        items = load_dataset(args.dataset)
+        configs = list(dict.fromkeys(args.config or ALL_CONFIGS))
+        notes: list[str] = []
+        if "tutorial" in configs and not _st_available():
+            configs.remove("tutorial")
+            notes.append("tutorial skipped: the [st] extra is not installed "
+                         "(pip install torch==2.13.0 && pip install -e '.[st]')")
+        base = Settings.from_env(corpus_dir=args.corpus, show_progress=False)
+        report = run_benchmark(items, configs, base, notes)
+    except SavolError as exc:
+        print(f"savol eval: {exc}", file=sys.stderr)
+        return 1
+    table = markdown_table(report, command.strip(), args.dataset, len(items))
+    report["table"] = table
+    report["command"] = command.strip()
+    print(table)
+    if args.output:
+        args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nReport: {args.output}")
+    if args.plot:
+        plot_recall(report, args.plot)
+        print(f"Plot: {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Retrieval and answer metrics, compared after the index's own normalisation."""
+
+from __future__ import annotations
+
+import math
+from statistics import mean
+
+from ingest.text import match_key
+
+K_MAX = 10
+
+
+def relevant(passage: str, evidence) -> bool:
+    """A passage is relevant when it contains an evidence string (after normalisation)."""
+    key = match_key(passage)
+    return any(match_key(e) in key for e in evidence)
+
+
+def answer_correct(answer: str, answers) -> bool:
+    """An accepted short answer appears in the answer text (after normalisation)."""
+    key = match_key(answer)
+    return any(match_key(a) in key for a in answers)
+
+
+def ranking_metrics(flags: list[bool]) -> dict:
+    """Recall@k (k = 1..10: a relevant passage in the top k), MRR@10 and nDCG@10 (binary gains)."""
+    flags = list(flags[:K_MAX]) + [False] * (K_MAX - len(flags[:K_MAX]))
+    first = next((i for i, f in enumerate(flags) if f), None)
+    out = {f"recall@{k}": float(first is not None and first < k) for k in range(1, K_MAX + 1)}
+    out["mrr@10"] = 0.0 if first is None else 1.0 / (first + 1)
+    dcg = sum(1.0 / math.log2(i + 2) for i, f in enumerate(flags) if f)
+    n_rel = sum(flags)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(n_rel))
+    out["ndcg@10"] = dcg / ideal if ideal else 0.0
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summarize(records: list[dict]) -> dict:
+    """Aggregate per-question records of one configuration (and one language group)."""
+    answerable = [r for r in records if r["answerable"]]
+    unanswerable = [r for r in records if not r["answerable"]]
+    out: dict = {"n": len(records), "n_answerable": len(answerable), "n_unanswerable": len(unanswerable)}
+    if answerable:
+        for key in ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"] + [
+            f"recall@{k}" for k in range(1, K_MAX + 1)
+        ]:
+            out[key] = mean(r["ranking"][key] for r in answerable)
+    with_answers = [r for r in answerable if r.get("answer_correct") is not None]
+    if with_answers:
+        out["answer_accuracy"] = mean(float(r["answer_correct"]) for r in with_answers)
+        citations = [ok for r in with_answers for ok in r["citation_relevant"]]
+        out["citation_precision"] = mean(citations) if citations else None
+        out["false_refusal_rate"] = mean(float(r["refused"]) for r in with_answers)
+    judged = [r for r in records if r.get("refused") is not None]
+    refused = [r for r in judged if r["refused"]]
+    if unanswerable and judged:
+        out["refusal_recall"] = mean(float(r["refused"]) for r in unanswerable)
+        out["refusal_precision"] = (
+            mean(float(not r["answerable"]) for r in refused) if refused else None
+        )
+    latencies = [r["latency_ms"] for r in records]
+    out["latency_p50_ms"] = percentile(latencies, 50)
+    out["latency_p95_ms"] = percentile(latencies, 95)
+    return out
