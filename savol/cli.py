@@ -167,8 +167,13 @@ def cmd_eval(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv[:1] == ["eval"]:
+        # The benchmark owns its flags (`savol eval --help` shows them).
+        args = argparse.Namespace(command="eval", rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     handlers = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
     try:
         return handlers[args.command](args)

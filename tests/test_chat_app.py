@@ -1,0 +1,355 @@
+"""The chat page: a real Gradio server on a free port, driven by gradio_client, plus its pieces."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+from contextlib import contextmanager
+from dataclasses import replace
+from urllib.parse import urlparse
+
+import gradio as gr
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+import chat_app
+from savol.answer import Answer, Citation
+from savol.errors import SavolError
+from savol.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
+
+FOUR_LANGUAGES = [
+    ("Тоқаев Токиода ким билан учрашди?", "uz-Cyrl"),
+    ("Toqayev Tokioda kim bilan uchrashdi?", "uz-Latn"),
+    ("Кто губернатор Токио?", "ru"),
+    ("How much has Japan invested in Kazakhstan?", "en"),
+]
+HITACHI = "Hitachi Construction Machinery нима қилади?"
+FOLLOW_UP = "Унинг президенти ким?"
+PRESIDENT = "Масафуми Сэнзаки"
+OFF_TOPIC = "What gifts did the emperor give?"
+# Questions the extractive answerer answers with two or three quoted sentences.
+MULTI_SENTENCE = [
+    "Сколько двусторонних документов было подписано во время визита?",
+    "When could the first branch of a Japanese university appear in Kazakhstan?",
+    "Prezident sun'iy intellekt bo'yicha hamkorlik platformasini qayerda joylashtirishni taklif qildi?",
+    "Санаэ Такаичи нима деди?",
+]
+_LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-[0-9a-f-]+\)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app):
+    """The page over ``app`` on a free local port, with the launch options `savol serve` uses."""
+    demo = chat_app.build_app(app)
+    options = chat_app.launch_options(replace(app.settings, port=free_port()))
+    _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+def plain(markdown: str) -> str:
+    """The chat's Markdown back to the core's answer text: ``[\\[1\\]](#cite-…)`` -> ``[1]``."""
+    return re.sub(r"\\(.)", r"\1", _LINK.sub(r"[\1]", markdown))
+
+
+def last_text(history: list) -> str:
+    return chat_app._text(history[-1]["content"])
+
+
+@pytest.fixture(scope="module")
+def url(app):
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(url):
+    return Client(url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def multi_sentence(app) -> str:
+    """A question whose answer quotes several sentences, so streaming has steps to show."""
+    for question in MULTI_SENTENCE:
+        if len(app.ask(question).sentences) >= 2:
+            return question
+    pytest.fail("no question in MULTI_SENTENCE gets a multi-sentence answer now; add one that does")
+
+
+# ---------------------------------------------------------------- over HTTP, as users and scripts see it
+
+
+@pytest.mark.parametrize("question, lang", FOUR_LANGUAGES)
+def test_answers_in_all_four_languages(client, question, lang):
+    """Readers ask in Uzbek (both scripts), Russian or English; each gets a quoted, cited answer."""
+    result = client.predict(question, api_name="/ask")
+    assert result["lang"] == lang
+    assert not result["refused"]
+    assert result["citations"]
+    for c in result["citations"]:
+        assert c["text"][c["quote_start"]: c["quote_end"]] == c["quote"]
+        assert f"[{c['n']}]" in result["answer"]
+
+
+def test_ask_returns_the_cli_json_object(client, app):
+    """`/ask` is `savol ask --json` over HTTP: scripts can switch between them freely."""
+    question = FOUR_LANGUAGES[0][0]
+    result = client.predict(question, api_name="/ask")
+    assert {"question", "answer", "refused", "citations", "retrieved", "timings_ms"} <= result.keys()
+    for c in result["citations"]:
+        assert c.keys() >= {"n", "chunk_id", "title", "date", "paragraph", "text", "quote", "quote_start",
+                            "quote_end"}
+    for r in result["retrieved"]:
+        assert {"rank", "chunk_id", "text", "score"} <= r.keys()
+    expected = app.ask(question).to_dict()
+    for key in ("timings_ms",):
+        result.pop(key), expected.pop(key)
+    assert result == json.loads(json.dumps(expected))
+
+
+def test_ask_takes_history_for_follow_ups(client):
+    """A script can ask a follow-up by passing the earlier questions."""
+    result = client.predict(FOLLOW_UP, [HITACHI], api_name="/ask")
+    assert PRESIDENT in result["answer"]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
+def test_bad_question_is_a_clear_error(client, question):
+    """Bad input gets the one-line human message, never a stack trace or a server path."""
+    with pytest.raises(AppError) as caught:
+        client.predict(question, api_name="/ask")
+    message = str(caught.value)
+    assert "question" in message.lower()
+    assert "Traceback" not in message and "/work" not in message and ".py" not in message
+
+
+def test_chat_streams_growing_text(client, app, multi_sentence):
+    """The chat endpoint shows the question at once, then the answer one quoted sentence at a time."""
+    expected = app.ask(multi_sentence)
+    job = client.submit(multi_sentence, [], api_name="/chat")
+    job.result()
+    histories = [out[1] for out in job.outputs()]
+    assert histories[0][-1]["role"] == "user"
+    answers = [plain(last_text(h)) for h in histories[1:]]
+    assert len(answers) == len(expected.sentences) >= 2
+    for shorter, longer in zip(answers, answers[1:]):
+        assert longer.startswith(shorter) and len(longer) > len(shorter)
+    assert answers[-1] == expected.answer
+
+
+def test_follow_up_uses_earlier_user_turns(client):
+    """'Унинг президенти ким?' after a Hitachi question finds Hitachi's president."""
+    _, history, _ = client.submit(HITACHI, [], api_name="/chat").result()
+    _, history, sources = client.submit(FOLLOW_UP, history, api_name="/chat").result()
+    assert PRESIDENT in last_text(history)
+    assert "<mark>" in sources
+
+
+def test_refusal_still_shows_closest_passages(client):
+    """An off-topic question is refused in its language, with the nearest passages to check."""
+    _, history, sources = client.submit(OFF_TOPIC, [], api_name="/chat").result()
+    assert last_text(history) == "The article does not say."
+    assert chat_app.CLOSEST in sources
+    assert sources.count('class="savol-src"') == chat_app.CLOSEST_SHOWN
+
+
+def test_public_api_is_only_ask(client):
+    """Internal events (like, context, examples) stay off the API page; `/ask` is the contract."""
+    assert list(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == ["/ask"]
+
+
+def _raw_get(url: str, path: str) -> tuple[int, bytes]:
+    """GET ``path`` byte for byte: no client-side normalisation of `..` or percent-escapes."""
+    parts = urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=../../../../../../etc/passwd",
+        "/gradio_api/file=%2Fetc%2Fpasswd",
+        "/gradio_api/file=..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/gradio_api/file=%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/file=/etc/passwd",
+        "/static/../../../../../etc/passwd",
+        "/assets/..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    ],
+)
+def test_file_routes_refuse_files_outside_the_app(url, path):
+    """No allowed_paths: the server never hands out system files, however the path is spelled."""
+    status, body = _raw_get(url, path)
+    assert status != 200 and b"root:" not in body
+
+
+def test_file_routes_refuse_the_index_and_feedback(url, app):
+    """The index and the readers' votes live on disk next to the app; they are not downloadable."""
+    for path in (app.settings.index_dir / "CURRENT", app.settings.feedback_dir):
+        status, _ = _raw_get(url, f"/gradio_api/file={path}")
+        assert status != 200
+
+
+def test_direct_post_cannot_skip_the_queue(url):
+    """api_open=False: a script cannot bypass the queue's concurrency and size limits."""
+    parts = urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    body = json.dumps({"data": ["Кто губернатор Токио?"]})
+    conn.request("POST", "/gradio_api/api/ask/", body, {"Content-Type": "application/json"})
+    assert conn.getresponse().status != 200
+    conn.close()
+
+
+# ---------------------------------------------------------------- the pieces, called directly
+
+
+def test_respond_streams_sentence_by_sentence(app, multi_sentence):
+    """`respond` is a plain generator: question first, then one more quoted sentence per step."""
+    steps = list(chat_app.respond(multi_sentence, [], app=app))
+    box, first, sources, _ = steps[0]
+    assert box == "" and first[-1] == {"role": "user", "content": multi_sentence}
+    texts = [plain(s[1][-1]["content"]) for s in steps[1:]]
+    assert len(texts) >= 2
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:]))
+    assert "<mark>" in steps[1][2]  # the sources panel comes with the first sentence
+
+
+def test_follow_up_passes_only_earlier_user_turns(app, monkeypatch):
+    """Only the reader's own questions reach the retriever, oldest first; answers are not questions."""
+    seen = []
+    real_ask = app.ask
+    monkeypatch.setattr(app, "ask", lambda q, history=None: seen.append(history) or real_ask(q, history))
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "first?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "An answer. [1]"}]},
+        {"role": "user", "content": HITACHI},
+        {"role": "assistant", "content": "Another answer. [1]"},
+    ]
+    final = list(chat_app.respond(FOLLOW_UP, history, app=app))[-1][1]
+    assert seen == [["first?", HITACHI]]
+    assert PRESIDENT in final[-1]["content"]
+
+
+def test_markers_link_to_their_passage_and_quote(app):
+    """Each [n] in the chat points at its passage and quote, so a click can show it in context."""
+    result = app.ask(HITACHI)
+    step = chat_app.answer_steps(result)[-1]
+    c = result.citations[0]
+    assert f"#cite-{c.chunk_id}-{c.quote_start}-{c.quote_end}" in step
+    assert plain(step) == result.answer
+
+
+def test_answer_steps_grow_one_sentence_at_a_time():
+    """Three quoted sentences stream as three growing steps, each ending in its marker."""
+    cites = [Citation(n, f"c{n}", "T", "2025-12-20", n, f"Quote {n}.", f"Quote {n}.", 0, 8) for n in (1, 2)]
+    answer = Answer("q?", "A *b*. [1] C. [2] D. [1]", False, "en", citations=cites,
+                    sentences=[("Quote 1.", 1), ("Quote 2.", 2), ("Quote 1.", 1)])
+    steps = chat_app.answer_steps(answer)
+    assert len(steps) == 3 and all(b.startswith(a) for a, b in zip(steps, steps[1:]))
+    assert steps[-1].count("#cite-c1-0-8") == 2
+
+
+def test_context_shows_neighbours_and_marks_the_quote(app):
+    """Choosing a source shows the passage between the text before and after it, quote marked."""
+    store = app.store
+    chunk = store.chunks[5]
+    sentence = store.sentences[chunk["sentence_ids"][0]]
+    start = chunk["text"].find(sentence["text"])
+    page = chat_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}")
+    assert f"<mark>{chat_app.html.escape(sentence['text'])}</mark>" in page
+    assert page.count('class="savol-around"') == 2
+    first_words = chat_app.html.escape(store.chunks[6]["text"].split()[0])
+    assert first_words in page.split('class="savol-focus"')[1]
+
+
+@pytest.mark.parametrize("cite", ["", "cite-nothere-1-2", "<script>", "cite-abc-1-2-3", None])
+def test_context_for_an_unknown_passage_is_a_message(app, cite):
+    """The browser sends the reference; a stale or forged one gets a message, not an error."""
+    assert chat_app.GONE in chat_app.context_html(app.store, cite)
+
+
+def test_header_names_title_date_and_outlet(app):
+    """The page says which article it answers from, when it was published, and by whom."""
+    page = chat_app.header_html(app.store)
+    chunk = app.store.chunks[0]
+    assert chat_app.html.escape(chunk["title"]) in page and chunk["date"] in page and "Kazinform" in page
+
+
+def _like(index: int, liked=True, value="") -> gr.LikeData:
+    return gr.LikeData(None, {"index": index, "value": value, "liked": liked})
+
+
+def test_like_appends_question_answer_citations_vote_and_time(app, tmp_path):
+    """A vote is one JSONL line with everything needed to review the answer later."""
+    _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
+    chat_app.on_like(history, turns, _like(1, liked=False), feedback_dir=tmp_path)
+    chat_app.on_like(history, turns, _like(1, liked=True), feedback_dir=tmp_path)
+    lines = [json.loads(x) for x in (tmp_path / FEEDBACK_FILE).read_text(encoding="utf-8").splitlines()]
+    assert [x["vote"] for x in lines] == ["dislike", "like"]
+    record = lines[0]
+    assert record["question"] == HITACHI
+    assert record["answer"] == app.ask(HITACHI).answer
+    assert record["citations"][0].keys() >= {"n", "chunk_id", "paragraph", "quote"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["time"])
+
+
+def test_unwritable_feedback_folder_warns_and_answering_goes_on(app, tmp_path):
+    """A vote that cannot be saved is a notice, never a broken page: the next answer still comes."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
+    with pytest.warns(UserWarning, match="feedback could not be saved"):
+        chat_app.on_like(history, turns, _like(1), feedback_dir=blocker / "feedback")
+    final = list(chat_app.respond(FOLLOW_UP, history, turns, app=app))[-1][1]
+    assert PRESIDENT in final[-1]["content"]
+
+
+def test_record_vote_error_names_the_fix(tmp_path):
+    """The operator's log says which path failed and what to change."""
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FeedbackNotSaved, match="SAVOL_FEEDBACK"):
+        record_vote(tmp_path / "file" / "fb", vote="like", question="q", answer="a")
+
+
+def test_unexpected_error_in_respond_is_a_generic_notice(app, monkeypatch):
+    """A bug shows a short notice, keeps the question in the box and never leaks a traceback."""
+    monkeypatch.setattr(app, "ask", lambda q, history=None: 1 / 0)
+    with pytest.warns(UserWarning, match=chat_app.UNEXPECTED):
+        steps = list(chat_app.respond("Кто губернатор Токио?", [], app=app))
+    assert steps[-1][0] == "Кто губернатор Токио?" and steps[-1][1] == []
+
+
+def test_main_turns_errors_into_one_line_and_exit_code(app, tmp_path, capsys):
+    """`savol serve` with a bad setting prints one line and exits non-zero, no traceback."""
+    settings = replace(app.settings, auth="no-colon")
+    assert chat_app.main(settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("savol: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_launch_options_are_safe_by_default(app):
+    """Local bind, no SSR, no extra readable paths; auth only when SAVOL_AUTH is set."""
+    options = chat_app.launch_options(app.settings)
+    assert options["server_name"] == "127.0.0.1" and options["ssr_mode"] is False
+    assert "allowed_paths" not in options and options["auth"] is None
+    assert chat_app.launch_options(replace(app.settings, auth="ann:pw"))["auth"] == ("ann", "pw")
+    with pytest.raises(SavolError):
+        chat_app.launch_options(replace(app.settings, auth="ann"))
