@@ -1,0 +1,1 @@
+"""Retrieve: hybrid dense + lexical search over the index, as a LangChain retriever."""
