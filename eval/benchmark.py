@@ -1,6 +1,6 @@
 """`savol eval`: run retrieval/answer configurations side by side on one dataset.
 
-    savol eval [--dataset FILE] [--output report.json] [--config NAME ...] [--plot FILE.png]
+    savol eval [--dataset FILE] [--output report.json] [--config NAME ...] [--plot FILE.png] [--llm SPEC]
     python -m eval.benchmark  (same flags)
 
 Configurations:
@@ -10,6 +10,9 @@ Configurations:
     hybrid-nofold  hybrid without script folding (Latin questions miss Cyrillic terms)
     tutorial       the usual LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200),
                    all-MiniLM-L6-v2 via sentence-transformers, FAISS, top-4 (needs [st])
+    llm            hybrid retrieval, answers written by the LLM of --llm / SAVOL_LLM and
+                   post-checked (skipped when neither is given); also reports the share of
+                   answer sentences supported by their citation and how often it fell back
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,8 +38,9 @@ SAVOL_CONFIGS = {
     "dense": {"mode": "dense", "fold": True},
     "hybrid": {"mode": "hybrid", "fold": True},
     "hybrid-nofold": {"mode": "hybrid", "fold": False},
+    "llm": {"mode": "hybrid", "fold": True},
 }
-ALL_CONFIGS = ("bm25", "dense", "hybrid", "hybrid-nofold", "tutorial")
+ALL_CONFIGS = ("bm25", "dense", "hybrid", "hybrid-nofold", "tutorial", "llm")
 
 
 def _peak_rss_mb() -> float:
@@ -57,10 +62,16 @@ class SavolConfig:
         result = self.app.ask(item.question, history=list(item.history))
         latency = (time.perf_counter() - started) * 1000
         data = result.to_dict()
-        return {
+        out = {
             "answer": data["answer"], "refused": data["refused"], "citations": data["citations"],
             "retrieved": data["retrieved"], "latency_ms": latency,
         }
+        if self.name == "llm":
+            # support: per answer sentence, verified against its citation; None when the LLM's answer
+            # was replaced by the extractive one (the warnings say why).
+            out.update(answerer=data["answerer"], warnings=data["warnings"],
+                       support=list(result.support) if result.answerer != "extractive" else None)
+        return out
 
 
 class TutorialConfig:
@@ -137,16 +148,26 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
     base = base or Settings.from_env()
     notes = notes if notes is not None else []
     metrics, questions = {}, []
+    if "llm" in configs and not base.llm:
+        configs = [c for c in configs if c != "llm"]
+        notes.append("llm skipped: no LLM configured (pass --llm SPEC or set SAVOL_LLM)")
     with tempfile.TemporaryDirectory(prefix="savol-eval-") as tmp:
         settings, ingest_s = (None, 0.0)
         if any(c in SAVOL_CONFIGS for c in configs):
-            settings, ingest_s = build_settings(base, Path(tmp))
+            settings, ingest_s = build_settings(replace(base, llm=None), Path(tmp))
         for name in configs:
             if name == "tutorial":
                 try:
                     config = TutorialConfig(base)
                 except SavolError as exc:
                     notes.append(f"tutorial skipped: {exc}")
+                    continue
+            elif name == "llm":
+                config = SavolConfig(name, replace(settings, llm=base.llm, llm_timeout=base.llm_timeout), ingest_s)
+                try:
+                    config.app.chain()  # loads the model now, so a missing extra is a note, not a crash
+                except SavolError as exc:
+                    notes.append(f"llm skipped: {exc}")
                     continue
             else:
                 config = SavolConfig(name, settings, ingest_s)
@@ -155,7 +176,7 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                        for lang in LANGS if any(r["lang"] == lang for r in records)}
             follow_ups = [r for r in records if r.get("history")]
             metrics[name] = {
-                "overall": summarize(records),
+                "overall": summarize(records) | (llm_metrics(records) if name == "llm" else {}),
                 "by_lang": by_lang,
                 "follow_ups": summarize(follow_ups) if follow_ups else None,
                 "ingest_s": config.ingest_s,
@@ -166,6 +187,17 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
     for q in questions:
         q.pop("ranking", None) if q["ranking"] is None else None
     return {"metrics": metrics, "questions": questions, "notes": notes}
+
+
+def llm_metrics(records: list[dict]) -> dict:
+    """Share of LLM answer sentences supported by their citation, and how often the LLM was replaced."""
+    answered = [r for r in records if r.get("support") is not None]
+    sentences = [ok for r in answered for ok in r["support"]]
+    return {
+        "supported_sentences": sum(sentences) / len(sentences) if sentences else None,
+        "fallback_rate": 1 - len(answered) / len(records) if records else None,
+        "llm": answered[0]["answerer"] if answered else None,
+    }
 
 
 def _fmt(value, pct: bool = True) -> str:
@@ -205,6 +237,14 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         cells.append("—" if not f else
                      f"{_fmt(f.get('recall@1'))} / {_fmt(f.get('recall@5'))} / {_fmt(f.get('answer_accuracy'))}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "llm" in report["metrics"]:
+        o = report["metrics"]["llm"]["overall"]
+        lines += ["", "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):", "",
+                  "| config | answer acc | citation prec | supported sentences | fallbacks | p50 ms | p95 ms |",
+                  "|---|" + "---|" * 6,
+                  f"| llm | {_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('citation_precision'))} | "
+                  f"{_fmt(o.get('supported_sentences'))} | {_fmt(o.get('fallback_rate'))} | "
+                  f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} |"]
     for note in report["notes"]:
         lines.append(f"\nNote: {note}")
     return "\n".join(lines)
@@ -252,6 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"configurations to run (default: all of {', '.join(ALL_CONFIGS)})")
     parser.add_argument("--plot", type=Path, help="draw Recall@k per configuration to this PNG")
     parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default ./corpus)")
+    parser.add_argument("--llm", metavar="SPEC",
+                        help="LLM for the llm config: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM)")
+    parser.add_argument("--llm-timeout", type=float, metavar="S",
+                        help="seconds to wait for the LLM's first token and between tokens (default 60)")
     return parser
 
 
@@ -266,7 +310,10 @@ def main(argv: list[str] | None = None) -> int:
             configs.remove("tutorial")
             notes.append("tutorial skipped: the [st] extra is not installed "
                          "(pip install torch==2.13.0 && pip install -e '.[st]')")
-        base = Settings.from_env(corpus_dir=args.corpus, show_progress=False)
+        if args.llm_timeout is not None and not args.llm_timeout > 0:
+            raise SavolError(f"--llm-timeout must be a positive number of seconds, got {args.llm_timeout:g}")
+        base = Settings.from_env(corpus_dir=args.corpus, show_progress=False, llm=args.llm,
+                                 llm_timeout=args.llm_timeout)
         report = run_benchmark(items, configs, base, notes)
     except SavolError as exc:
         print(f"savol eval: {exc}", file=sys.stderr)

@@ -44,6 +44,7 @@ class Citation:
     source: str = ""
     start: int = 0  # the passage's span in the source file
     end: int = 0
+    supported: bool | None = None  # LLM answers: does the quote support the sentence (None: not checked)
 
 
 @dataclass
@@ -59,8 +60,9 @@ class Answer:
     retrieved: list[Document] = field(default_factory=list)
     evidence_score: float = 0.0
     timings_ms: dict = field(default_factory=dict)
-    answerer: str = "extractive"
-    warnings: list[str] = field(default_factory=list)
+    answerer: str = "extractive"  # or "llm:SPEC"
+    warnings: list[str] = field(default_factory=list)  # shown to the reader as notes
+    support: list[bool] = field(default_factory=list)  # LLM answers: per sentence, verified or not
 
     def to_dict(self) -> dict:
         """The JSON object of ``savol ask --json`` and the ``/ask`` endpoint."""
@@ -71,7 +73,8 @@ class Answer:
             "lang": self.lang,
             "answerer": self.answerer,
             "citations": [
-                {k: v for k, v in asdict(c).items() if k not in ("source", "start", "end")}
+                {k: v for k, v in asdict(c).items()
+                 if k not in ("source", "start", "end") and not (k == "supported" and v is None)}
                 for c in self.citations
             ],
             "retrieved": [

@@ -1,8 +1,9 @@
 """The question-answering chain: question (+ history) -> retriever -> answerer.
 
-:func:`build_chain` composes LangChain runnables, so an LLM answerer can replace the
-last step. :class:`Savol` owns the loaded index and hot-swaps it when a new version
-is ingested while serving.
+:func:`build_chain` composes LangChain runnables; the last step is the extractive
+answerer or, with ``--llm``, the LLM answerer (:mod:`savol.llm`). :class:`Savol` owns
+the loaded index and hot-swaps it when a new version is ingested while serving;
+:meth:`Savol.stream` yields the answer as it grows, for the chat page.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator
 
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from ingest.embeddings import get_embedder
@@ -19,6 +23,7 @@ from ingest.index import IngestReport, Store, build_index, current_version, load
 from retriever.hybrid import HybridRetriever, make_query
 from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
 from savol.errors import IndexMissing, SavolError
+from savol.llm import LLMAnswerer, SupportChecker, load_chat_model
 from savol.question import clean_history, clean_question
 from savol.settings import Settings
 
@@ -28,7 +33,12 @@ RETRIEVED_SHOWN = 10
 
 
 def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int = 4) -> Runnable:
-    """``{"question", "history"}`` -> :class:`Answer`, as a LangChain runnable chain."""
+    """``{"question", "history"}`` -> :class:`Answer`, as a LangChain runnable chain.
+
+    The last step is a generator: ``chain.stream`` yields the answer as it grows (per
+    sentence for the extractive answerer, per token for an LLM) and ``chain.invoke``
+    returns the last, final one.
+    """
 
     def retrieve(inputs: dict) -> list:
         started = time.perf_counter()
@@ -37,29 +47,76 @@ def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int =
         inputs["timings_ms"]["retrieve"] = round((time.perf_counter() - started) * 1000, 2)
         return docs
 
-    def answer(inputs: dict) -> Answer:
+    def answer(inputs: dict) -> Iterator[Answer]:
         started = time.perf_counter()
         query = make_query(inputs["question"], inputs.get("history"), max_turns)
-        result = answerer(" ".join(query.texts), inputs["docs"])
-        result.question = inputs["question"]
-        inputs["timings_ms"]["answer"] = round((time.perf_counter() - started) * 1000, 2)
-        result.timings_ms = inputs["timings_ms"]
-        return result
+        search_text = " ".join(query.texts)
+        if isinstance(answerer, LLMAnswerer):
+            earlier = [t.strip() for t in inputs.get("history") or [] if isinstance(t, str) and t.strip()]
+            steps = answerer.stream(query.text, inputs["docs"], search_text=search_text,
+                                    earlier=earlier[-1] if query.context and earlier else None)
+        else:
+            steps = sentence_steps(answerer(search_text, inputs["docs"]))
+        for result in steps:
+            result.question = inputs["question"]
+            inputs["timings_ms"]["answer"] = round((time.perf_counter() - started) * 1000, 2)
+            result.timings_ms = inputs["timings_ms"]
+            yield result
 
     return RunnablePassthrough.assign(docs=RunnableLambda(retrieve)) | RunnableLambda(answer)
+
+
+def sentence_steps(result: Answer) -> Iterator[Answer]:
+    """The extractive answer one sentence at a time, ending with ``result`` itself."""
+    for i in range(1, len(result.sentences)):
+        shown = result.sentences[:i]
+        yield replace(result, answer=" ".join(f"{quote} [{n}]" for quote, n in shown),
+                      sentences=shown, citations=result.citations[:i])
+    yield result
 
 
 class Savol:
     """The product's core: load (or build) the index, answer questions, follow re-ingests."""
 
-    def __init__(self, settings: Settings | None = None, *, mode: str = "hybrid", fold: bool = True):
+    def __init__(self, settings: Settings | None = None, *, mode: str = "hybrid", fold: bool = True,
+                 chat_model: BaseChatModel | None = None):
+        """Set up; nothing is loaded until the first question or ingest.
+
+        Args:
+            settings: defaults to :meth:`Settings.from_env`.
+            mode, fold: retrieval configuration (the benchmark compares them).
+            chat_model: answer with this LangChain chat model instead of ``settings.llm``.
+        """
         self.settings = settings or Settings.from_env()
         self.mode = mode
         self.fold = fold
         self._lock = threading.Lock()
         self._store: Store | None = None
         self._chain: Runnable | None = None
+        self._parts: tuple | None = None
         self._embedder = None
+        self._chat_model = chat_model
+
+    @property
+    def answerer_name(self) -> str:
+        """``extractive``, or ``llm:SPEC`` when an LLM writes the answers."""
+        if self._chat_model is not None and not self.settings.llm:
+            return f"llm:{self._chat_model._llm_type}"
+        if not self.settings.llm:
+            return "extractive"
+        backend, _, model = self.settings.llm.partition(":")
+        return f"llm:gguf:{Path(model).name}" if backend == "gguf" else f"llm:{self.settings.llm}"
+
+    @property
+    def chat_model(self) -> BaseChatModel | None:
+        """The LLM of ``settings.llm``, loaded on first use (None: extractive answers only).
+
+        Raises:
+            LLMUnavailable: bad spec, missing extra or model file.
+        """
+        if self._chat_model is None and self.settings.llm:
+            self._chat_model = load_chat_model(self.settings.llm, self.settings.llm_timeout)
+        return self._chat_model
 
     @property
     def embedder(self):
@@ -112,8 +169,22 @@ class Savol:
             # BM25 alone has no calibrated score to refuse on: it always answers.
             threshold = None if self.mode == "bm25" else REFUSAL_THRESHOLD
             answerer = ExtractiveAnswerer(store, fold=self.fold, k=self.settings.k, threshold=threshold)
-            self._chain = build_chain(retriever, answerer, self.settings.max_history_turns)
+            self._parts = (store, retriever, answerer)
+            self._chain = None  # built on the first question, so ingesting never loads an LLM
             self._store = store
+
+    def chain(self) -> Runnable:
+        """The chain over the index being served (built, and the LLM loaded, on first use)."""
+        self.refresh()
+        with self._lock:
+            if self._chain is None:
+                store, retriever, answerer = self._parts
+                if self.chat_model is not None:
+                    checker = SupportChecker(store, self.embedder, dense_text=retriever.dense_text)
+                    answerer = LLMAnswerer(self.chat_model, checker, answerer, self.answerer_name,
+                                           timeout=self.settings.llm_timeout, k=self.settings.k)
+                self._chain = build_chain(retriever, answerer, self.settings.max_history_turns)
+            return self._chain
 
     def ask(self, question, history=None) -> Answer:
         """Answer one question (with earlier user turns for follow-ups).
@@ -121,13 +192,32 @@ class Savol:
         Raises:
             BadQuestion: the question is empty, too long or undecodable (no model is called).
             IndexMissing, IndexCorrupt, EmbedderMismatch: the index cannot serve.
+            LLMUnavailable: ``settings.llm`` names a backend that cannot be set up.
         """
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history, self.settings.max_history_turns, self.settings.max_question_chars)
-        self.refresh()
-        chain = self._chain
+        chain = self.chain()
         result = chain.invoke({"question": text, "history": turns, "timings_ms": {}})
         result.retrieved = result.retrieved[:RETRIEVED_SHOWN]
         result.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def stream(self, question, history=None) -> Iterator[Answer]:
+        """Answer one question, yielding the answer as it grows; the last one is final.
+
+        Extractive answers grow a sentence at a time. LLM answers grow with each token,
+        their ``[n]`` markers already resolved to citations (not yet checked); the last
+        answer is the post-checked one, or the extractive answer with a note in
+        ``warnings`` when the LLM failed, timed out or wrote something unverifiable.
+
+        Raises:
+            BadQuestion, IndexMissing, IndexCorrupt, EmbedderMismatch, LLMUnavailable: as :meth:`ask`.
+        """
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        turns = clean_history(history, self.settings.max_history_turns, self.settings.max_question_chars)
+        for result in self.chain().stream({"question": text, "history": turns, "timings_ms": {}}):
+            result.retrieved = result.retrieved[:RETRIEVED_SHOWN]
+            result.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
+            yield result

@@ -26,6 +26,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _llm_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--llm", metavar="SPEC",
+        help="answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM; default: extractive)",
+    )
+    parser.add_argument(
+        "--llm-timeout", type=float, metavar="S",
+        help="seconds to wait for the LLM's first token and between tokens, then quote instead (default 60)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="savol", description="Ask questions about the article; answers quote their sources."
@@ -45,11 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--history", action="append", metavar="TURN", help="an earlier question, for follow-ups (repeatable)"
     )
+    _llm_flags(ask)
 
     serve = sub.add_parser("serve", help="open the chat page")
     _common(serve)
     serve.add_argument("--host", help="address to bind (env SAVOL_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
+    _llm_flags(serve)
 
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
@@ -57,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args) -> Settings:
+    timeout = getattr(args, "llm_timeout", None)
+    if timeout is not None and not timeout > 0:
+        raise SavolError(f"--llm-timeout must be a positive number of seconds, got {timeout:g}")
     return Settings.from_env(
         corpus_dir=getattr(args, "corpus", None),
         index_dir=getattr(args, "index", None),
@@ -64,6 +80,8 @@ def _settings(args) -> Settings:
         k=getattr(args, "k", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        llm=getattr(args, "llm", None),
+        llm_timeout=getattr(args, "llm_timeout", None),
     )
 
 
@@ -111,20 +129,31 @@ def _print_answer(result, as_json: bool) -> None:
         for doc in result.retrieved[:3]:
             meta = doc.metadata
             print(f"  - §{meta['paragraph']}: {doc.page_content[:160].replace(chr(10), ' ')}…")
-        return
-    print()
-    seen = set()
-    for c in shown:
-        if c.n in seen:
-            continue
-        seen.add(c.n)
-        print(f"[{c.n}] {c.title} ({c.date}), §{c.paragraph}")
+    else:
+        print()
+        seen = set()
+        for c in shown:
+            if c.n in seen:
+                continue
+            seen.add(c.n)
+            print(f"[{c.n}] {c.title} ({c.date}), §{c.paragraph}")
+    for warning in result.warnings:
+        print(f"Note: {warning}")
+
+
+def _check_llm(settings: Settings) -> Settings:
+    """A missing extra or model file is reported before any work is done."""
+    if settings.llm:
+        from savol.llm import check_backend
+
+        check_backend(settings.llm)
+    return settings
 
 
 def cmd_ask(args) -> int:
     from savol.chain import Savol
 
-    app = Savol(_settings(args))
+    app = Savol(_check_llm(_settings(args)))
     app.ensure_index(progress=_progress_bar("building the index (first run)"))
     if args.question != "-":
         result = app.ask(args.question, history=args.history)
@@ -157,7 +186,7 @@ def cmd_ask(args) -> int:
 def cmd_serve(args) -> int:
     import chat_app
 
-    return chat_app.main(_settings(args))
+    return chat_app.main(_check_llm(_settings(args)))
 
 
 def cmd_eval(args) -> int:

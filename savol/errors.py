@@ -30,3 +30,7 @@ class EmbedderMismatch(SavolError):
 
 class EmbedderUnavailable(SavolError):
     """The requested embedder cannot be loaded (missing extra, unknown model)."""
+
+
+class LLMUnavailable(SavolError):
+    """The ``--llm`` backend cannot be set up (missing extra, bad spec, missing model file)."""

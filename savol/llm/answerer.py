@@ -1,0 +1,223 @@
+"""The LLM answerer: stream an answer from a chat model, check it, or fall back to quotes.
+
+:meth:`LLMAnswerer.stream` yields progressively longer :class:`Answer`s while tokens
+arrive (markers already resolved to their passages), then one final answer: the
+post-checked LLM answer, or the extractive answer with a note saying why the LLM's
+was not used. It never raises for anything the backend does, and never waits longer
+than the timeout for a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from typing import Iterator
+
+from langchain_core.documents import Document
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from savol.answer import Answer
+from savol.language import detect_language
+from savol.llm.check import MARKER, SupportChecker, Unusable, marker_numbers, open_marker_start, passage_citation
+from savol.llm.prompt import build_messages
+from savol.settings import LLM_TIMEOUT_S
+
+log = logging.getLogger("savol")
+
+RETRIES = 1  # one more attempt after HTTP 429 or 5xx, then the extractive answer
+RETRY_DELAY_S = 1.0  # a rate limit or a restarting server is often gone a second later
+TOTAL_TIMEOUT_FACTOR = 3  # a server that drips tokens cannot hold an answer for more than 3 timeouts
+_THINK = re.compile(r"<think>.*?(?:</think>\s*|$)", re.DOTALL)  # reasoning models' scratchpad
+
+
+class LLMFailure(Exception):
+    """The backend did not produce an answer; ``reason`` is shown to the reader."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
+    """A reader-facing reason for a backend error, and whether one retry may help (429, 5xx)."""
+    chain, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    status = _status(exc)
+    if status == 429:
+        return "the LLM server is rate-limiting requests (HTTP 429)", True
+    if status and status >= 500:
+        return f"the LLM server failed (HTTP {status})", True
+    if status:
+        return f"the LLM server refused the request (HTTP {status}: {_short(exc)})", False
+    names = {type(e).__name__ for e in chain}
+    if isinstance(exc, ValueError) and "No generation chunks" in str(exc):  # LangChain: a stream of nothing
+        return "it returned an empty answer", False
+    if any(isinstance(e, TimeoutError) for e in chain) or any("Timeout" in n for n in names):
+        return f"no reply within {timeout:g} s", False
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "the LLM server refused the connection (is it running?)", False
+    if any(isinstance(e, ConnectionError) for e in chain) or names & {"APIConnectionError", "ConnectError"}:
+        return "could not connect to the LLM server", False
+    return f"the LLM failed ({type(exc).__name__}: {_short(exc)})", False
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) and status > 0 else None
+
+
+def _short(exc: BaseException, limit: int = 120) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _content_text(content) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content or [])
+
+
+class LLMAnswerer:
+    """Answer from a chat model over the top ``k`` passages, post-checked, with a safe fallback.
+
+    Args:
+        model: any LangChain chat model (``savol.llm.load_chat_model`` builds one from ``--llm``).
+        checker: the post-check over the loaded store.
+        fallback: the extractive answerer, used whenever the LLM's answer cannot be shown.
+        name: ``llm:SPEC``, reported as the answer's ``answerer``.
+        timeout: seconds to wait for the first token and between tokens.
+        k: passages given to the model (and citable).
+    """
+
+    def __init__(self, model: BaseChatModel, checker: SupportChecker, fallback, name: str,
+                 timeout: float = LLM_TIMEOUT_S, k: int = 3, retries: int = RETRIES,
+                 retry_delay: float = RETRY_DELAY_S):
+        self.model = model
+        self.checker = checker
+        self.fallback = fallback
+        self.name = name
+        self.timeout = timeout
+        self.k = k
+        self.retries = retries
+        self.retry_delay = retry_delay
+
+    def __call__(self, question: str, docs: list[Document], **kwargs) -> Answer:
+        """The final answer (see :meth:`stream`)."""
+        result = None
+        for result in self.stream(question, docs, **kwargs):
+            pass
+        return result
+
+    def stream(self, question: str, docs: list[Document], *, lang: str | None = None, earlier: str | None = None,
+               search_text: str | None = None) -> Iterator[Answer]:
+        """Partial answers as tokens arrive, then the checked answer or the extractive fallback.
+
+        Args:
+            question: the reader's question.
+            docs: retrieved passages, best first; the first ``k`` are given to the model.
+            lang: the question's language (detected when None).
+            earlier: the previous question, when this one is a follow-up.
+            search_text: what the extractive fallback scores sentences against (default: ``question``).
+        """
+        lang = lang or detect_language(question)
+        passages = list(docs[: self.k])
+        if not passages:
+            yield self._fallback(search_text or question, docs, "no passages were retrieved")
+            return
+        messages = build_messages(question, passages, lang, earlier)
+        text = ""
+        try:
+            for text in self._generate(messages):
+                yield self._partial(question, lang, text, passages, docs)
+            yield self.checker.answer(question, lang, _THINK.sub("", text), passages, docs, self.name)
+        except (LLMFailure, Unusable) as exc:
+            yield self._fallback(search_text or question, docs, str(exc))
+
+    # -- generation with retries and timeouts ------------------------------------
+
+    def _generate(self, messages) -> Iterator[str]:
+        """The accumulated text after each token; :class:`LLMFailure` when the backend fails."""
+        for attempt in range(self.retries + 1):
+            received = False
+            try:
+                for text in self._watched(messages):
+                    received = True
+                    yield text
+                return
+            except LLMFailure:
+                raise
+            except Exception as exc:  # whatever the backend raises becomes a note, never a traceback
+                reason, retryable = describe_failure(exc, self.timeout)
+                if retryable and not received and attempt < self.retries:
+                    log.info("LLM %s: %s; retrying in %.1f s", self.name, reason, self.retry_delay)
+                    time.sleep(self.retry_delay)
+                    continue
+                log.warning("LLM %s failed: %s", self.name, reason, exc_info=log.isEnabledFor(logging.DEBUG))
+                raise LLMFailure(reason) from exc
+
+    def _watched(self, messages) -> Iterator[str]:
+        """Stream in a worker thread, so that no token wait can exceed the timeout."""
+        chunks: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def work() -> None:
+            try:
+                for chunk in self.model.stream(messages):
+                    if stop.is_set():
+                        return
+                    chunks.put(("token", _content_text(chunk.content)))
+                chunks.put(("end", None))
+            except BaseException as exc:  # handed to the reader's thread, which decides
+                chunks.put(("error", exc))
+
+        threading.Thread(target=work, name="savol-llm", daemon=True).start()
+        deadline = time.monotonic() + self.timeout * TOTAL_TIMEOUT_FACTOR
+        text = ""
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                try:
+                    kind, value = chunks.get(timeout=max(0.0, min(self.timeout, left)))
+                except queue.Empty:
+                    if left <= self.timeout:
+                        raise LLMFailure(f"no complete answer within {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s")
+                    raise LLMFailure(f"no {'further ' if text else ''}reply within {self.timeout:g} s") from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                if value:
+                    text += value
+                    yield text
+        finally:
+            stop.set()
+
+    # -- answers --------------------------------------------------------------------
+
+    def _partial(self, question: str, lang: str, text: str, passages: list[Document],
+                 docs: list[Document]) -> Answer:
+        """The answer so far, with the passages of every complete marker as its citations."""
+        shown = _THINK.sub("", text)
+        shown = shown[: open_marker_start(shown)].strip()
+        citations, seen = [], set()
+        for match in MARKER.finditer(shown):
+            for n in marker_numbers(match.group(1)):
+                if 1 <= n <= len(passages) and n not in seen:
+                    seen.add(n)
+                    citations.append(passage_citation(n, passages[n - 1]))
+        return Answer(question, shown, False, lang, citations=citations, retrieved=list(docs), answerer=self.name)
+
+    def _fallback(self, search_text: str, docs: list[Document], reason: str) -> Answer:
+        result = self.fallback(search_text, docs)
+        result.warnings.append(
+            f"The LLM answer ({self.name}) is not shown: {reason}. "
+            "This is the extractive answer, quoted verbatim from the article."
+        )
+        return result

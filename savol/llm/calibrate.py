@@ -1,0 +1,53 @@
+"""Where SUPPORT_THRESHOLD comes from: ``python -m savol.llm.calibrate``.
+
+Each answerable question of eval/qa_dev.jsonl becomes a claim, "question — gold answer.",
+scored (as the post-check scores it) against the passage holding its evidence (should
+be supported) and against the best-ranked passage that does not hold it (should not).
+Prints the share of each that passes, per language, for thresholds around the chosen one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eval.dataset import load_dataset
+from eval.metrics import relevant
+from ingest.text import normalize, strip_invisible
+from retriever.hybrid import HybridRetriever, make_query
+from savol.chain import Savol
+from savol.llm.check import SUPPORT_THRESHOLD, SupportChecker
+from savol.settings import PROJECT_ROOT, Settings
+
+LANGS = ("uz-Cyrl", "uz-Latn", "ru", "en")
+
+
+def main() -> None:
+    app = Savol(Settings.from_env())
+    app.ensure_index()
+    store = app.store
+    retriever = HybridRetriever(store=store, embedder=app.embedder, k=10)
+    checker = SupportChecker(store, app.embedder, dense_text=retriever.dense_text)
+    rows = []  # (lang, score with the evidence passage, score with the best passage without it)
+    for item in load_dataset(PROJECT_ROOT / "eval" / "qa_dev.jsonl"):
+        if not item.answerable:
+            continue
+        docs = retriever.search(make_query(item.question), k=10)
+        claim = f"{item.question.rstrip('?')} — {item.answers[0]}."
+        good = [d for d in docs if relevant(d.page_content, item.evidence)]
+        bad = [d for d in docs if not relevant(d.page_content, item.evidence)]
+        if not good or not bad:
+            continue
+        vector = app.embedder.embed_queries([retriever.dense_text(normalize(strip_invisible(claim)))])[0]
+        rows.append((item.lang, checker.support(claim, vector, good[0])[0], checker.support(claim, vector, bad[0])[0]))
+    print(f"{len(rows)} claims; passes with evidence / passes without it")
+    for t in np.round(np.arange(SUPPORT_THRESHOLD - 0.02, SUPPORT_THRESHOLD + 0.021, 0.01), 3):
+        cells = []
+        for lang in LANGS + ("all",):
+            sel = [r for r in rows if lang in (r[0], "all")]
+            if sel:
+                cells.append(f"{lang} {np.mean([r[1] >= t for r in sel]):.2f}/{np.mean([r[2] >= t for r in sel]):.2f}")
+        print(f"{t:.3f}{' *' if abs(t - SUPPORT_THRESHOLD) < 1e-9 else '  '} " + "  ".join(cells))
+
+
+if __name__ == "__main__":
+    main()

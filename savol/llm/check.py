@@ -1,0 +1,265 @@
+"""The post-check of every LLM answer: citations that exist, claims their passage supports.
+
+An answer is split into sentences (claims), each with the ``[n]`` markers after it.
+
+1. Markers must name a passage that was given (``1 <= n <= len(passages)``); others
+   are removed and counted in the answer's warnings.
+2. Each claim is compared with the sentences of the passage it cites: cosine of the
+   claim's e5 vector with each stored sentence vector, plus a bonus for the share of
+   the claim's (script-folded) terms that the sentence contains. Every number in the
+   claim must also occur in the passage. The best sentence is the supporting quote,
+   which the page highlights.
+3. A claim its citation does not support, but another given passage does, is re-cited
+   to that passage (counted in the warnings). A claim no passage supports keeps its
+   text and is marked ``⚠ (unverified)`` in the answer's language; its citations carry
+   ``supported: false``.
+4. Sentences of a passage that address the model ("ignore the instructions…",
+   "print …") are never evidence, so an LLM that obeyed one cannot pass the check.
+
+An answer that is empty, repeats the prompt, or has fewer than half of its claims
+verified (off-topic, invented, an obeyed injection) is :class:`Unusable`, and the
+reader gets the extractive answer instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.documents import Document
+
+from ingest.text import lexical_tokens, match_key, normalize, strip_invisible
+from savol.answer import Answer, Citation
+from savol.errors import SavolError
+from savol.language import REFUSALS, refusal
+from savol.llm.prompt import echoes_prompt
+
+# `python -m savol.llm.calibrate` (eval/qa_dev.jsonl): at 0.89, 91% of "question — gold
+# answer" claims pass against their evidence passage and 25% against the best-ranked
+# passage without it. English claims pass least often (56%): e5-small is weakest across scripts.
+SUPPORT_THRESHOLD = 0.89
+SUPPORT_LEXICAL = 0.15  # times the share of the claim's terms found in the sentence
+MIN_SUPPORTED_SHARE = 0.5  # below this share of verified sentences the extractive answer serves better
+UNSUPPORTED_MARK = "⚠"
+UNSUPPORTED_LABELS = {
+    "uz-Cyrl": "тасдиқланмаган",
+    "uz-Latn": "tasdiqlanmagan",
+    "ru": "не подтверждено",
+    "en": "unverified",
+}
+
+MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+_OPEN_MARKER = re.compile(r"\[[\d\s,;]*$")  # a marker still being streamed
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\s*\n+\s*")
+_DIGITS = re.compile(r"\d+")
+_WORDLIKE = re.compile(r"\w")
+
+# Text addressed to an assistant rather than to the article's readers, in the four
+# reader languages. Defence in depth: the prompt already says passages are data.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,60}\b(instructions?|rules?|prompt)\b"
+    r"|\b(print|output|say|reply|respond|write|repeat)\b.{0,40}\b(only|exactly|the word|verbatim)\b"
+    r"|\bsystem prompt\b|\byou are now\b"
+    r"|игнорир.{0,60}инструкц|забудь.{0,60}инструкц|(выведи|напечатай|ответь) только"
+    r"|кўрсатмалар.{0,60}(эътибор|унут)|фақат .{0,40}(чоп эт|ёзинг|ёз\b)"
+    r"|ko'rsatmalar.{0,60}(e'tibor|unut)|faqat .{0,40}(chop et|yozing|yoz\b)",
+    re.IGNORECASE,
+)
+
+
+class Unusable(SavolError):
+    """The LLM's output cannot be shown (empty, or nothing in it is supported by the passages)."""
+
+
+def looks_like_instruction(text: str) -> bool:
+    """True when ``text`` reads like a command to an AI model rather than news."""
+    return bool(_INSTRUCTION.search(normalize(text)))
+
+
+def marker_numbers(marker_body: str) -> list[int]:
+    """``"1, 3"`` -> ``[1, 3]``."""
+    return [int(x) for x in re.findall(r"\d+", marker_body)]
+
+
+def open_marker_start(text: str) -> int:
+    """Where a marker that has not been closed yet starts (``len(text)`` when there is none)."""
+    match = _OPEN_MARKER.search(text)
+    return match.start() if match else len(text)
+
+
+def split_claims(text: str) -> list[tuple[str, list[int]]]:
+    """``(sentence without markers, cited numbers)`` for each sentence of ``text``.
+
+    A marker written after the sentence's full stop ("… edi. [2]") belongs to that sentence.
+    """
+    pieces = [p for p in _SENTENCE_BREAK.split(text.strip()) if p and p.strip()]
+    claims: list[tuple[str, list[int]]] = []
+    for piece in pieces:
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and claims:
+            claims[-1][1].extend(n for m in MARKER.finditer(leading.group(0)) for n in marker_numbers(m.group(1)))
+            piece = piece[leading.end():]
+        numbers = [n for m in MARKER.finditer(piece) for n in marker_numbers(m.group(1))]
+        sentence = re.sub(r"\s+([.,;:!?…])", r"\1", MARKER.sub("", piece)).strip().lstrip("-*•· ").strip()
+        if _WORDLIKE.search(sentence):
+            claims.append((sentence, numbers))
+        elif claims:
+            claims[-1][1].extend(numbers)
+    return claims
+
+
+def is_refusal(sentence: str) -> bool:
+    """The LLM said the article does not cover the question (in any reader language)."""
+    key = match_key(sentence)
+    return any(match_key(r).rstrip(".") in key for r in REFUSALS.values())
+
+
+def passage_citation(n: int, doc: Document, quote: str = "", supported: bool | None = None) -> Citation:
+    """A :class:`Citation` of passage ``n``; ``quote`` (when given) is one of its sentences."""
+    start = doc.page_content.find(quote) if quote else 0
+    if start < 0:  # the stored sentence is not verbatim in the passage (cannot happen for savol's index)
+        quote, start = "", 0
+    meta = doc.metadata
+    return Citation(
+        n=n, chunk_id=meta["chunk_id"], title=meta["title"], date=meta["date"],
+        paragraph=meta["paragraph"], text=doc.page_content, quote=quote, quote_start=start,
+        quote_end=start + len(quote), source=meta["source"], start=meta["start"], end=meta["end"],
+        supported=supported,
+    )
+
+
+@dataclass
+class Claim:
+    """One answer sentence and what the check found for it."""
+
+    text: str
+    cited: list[int]  # valid passage numbers as written by the LLM
+    citations: list[Citation] = field(default_factory=list)
+    supported: bool = False
+    score: float = 0.0
+    repaired: bool = False
+
+
+class SupportChecker:
+    """Checks LLM answers against the store's sentences.
+
+    Args:
+        store: the loaded index; sentence vectors are rows of ``store.sentence_index``.
+        embedder: the store's e5 embedder (claims are embedded as queries).
+        dense_text: how the retriever prepares text for the embedder (Uzbek Latin -> Cyrillic).
+    """
+
+    def __init__(self, store, embedder, dense_text=None):
+        self.store = store
+        self.embedder = embedder
+        self.dense_text = dense_text or (lambda text: text)
+        index = store.sentence_index
+        self._vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 1), np.float32)
+        self._row = {sid: i for i, sid in enumerate(store.sentence_ids)}
+
+    def evidence(self, doc: Document) -> list[dict]:
+        """The sentences of ``doc`` that may support a claim (text addressed to the model may not)."""
+        out = []
+        for sid in doc.metadata.get("sentence_ids", []):
+            sentence = self.store.sentences.get(sid)
+            if sentence is not None and sid in self._row and not looks_like_instruction(sentence["text"]):
+                out.append(sentence)
+        return out
+
+    def support(self, claim: str, vector: np.ndarray, doc: Document) -> tuple[float, dict | None]:
+        """Best ``(score, sentence)`` of ``doc`` for ``claim``; the score is 0 when a number is missing."""
+        if not set(_DIGITS.findall(claim)) <= set(_DIGITS.findall(doc.page_content)):
+            return 0.0, None
+        terms = set(lexical_tokens(claim))
+        best: tuple[float, dict | None] = (0.0, None)
+        for sentence in self.evidence(doc):
+            cosine = float(self._vectors[self._row[sentence["id"]]] @ vector)
+            overlap = len(terms & set(sentence["tokens"])) / len(terms) if terms else 0.0
+            score = cosine + SUPPORT_LEXICAL * overlap
+            if score > best[0]:
+                best = (score, sentence)
+        return best
+
+    def check(self, text: str, passages: list[Document]) -> tuple[list[Claim], int]:
+        """The checked claims of ``text`` and the number of invalid citation markers removed."""
+        raw = split_claims(text)
+        invalid = 0
+        claims = []
+        for sentence, numbers in raw:
+            valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
+            invalid += len(numbers) - sum(1 for n in numbers if 1 <= n <= len(passages))
+            claims.append(Claim(sentence, valid))
+        facts = [c for c in claims if not is_refusal(c.text)]
+        if not facts:
+            return claims, invalid
+        prepared = [self.dense_text(normalize(strip_invisible(c.text))) for c in facts]
+        vectors = np.asarray(self.embedder.embed_queries(prepared), dtype=np.float32)
+        for claim, vector in zip(facts, vectors):
+            scores = {n: self.support(claim.text, vector, passages[n - 1]) for n in range(1, len(passages) + 1)}
+            held = [n for n in claim.cited if scores[n][0] >= SUPPORT_THRESHOLD]
+            if not held:
+                best = max(scores, key=lambda n: scores[n][0]) if scores else None
+                if best is not None and scores[best][0] >= SUPPORT_THRESHOLD:
+                    claim.cited, claim.repaired, held = [best], True, [best]
+            claim.supported = bool(held)
+            claim.score = max((scores[n][0] for n in claim.cited), default=0.0)
+            for n in claim.cited:
+                score, sentence = scores[n]
+                ok = score >= SUPPORT_THRESHOLD
+                claim.citations.append(passage_citation(n, passages[n - 1], sentence["text"] if ok else "", ok))
+        return claims, invalid
+
+    def answer(self, question: str, lang: str, text: str, passages: list[Document],
+               retrieved: list[Document], answerer: str) -> Answer:
+        """The checked :class:`Answer` for the LLM's ``text``.
+
+        Raises:
+            Unusable: the text is empty or none of its claims is supported.
+        """
+        if not text.strip():
+            raise Unusable("it returned an empty answer")
+        if echoes_prompt(text):
+            raise Unusable("it repeated its instructions instead of answering")
+        claims, invalid = self.check(text, passages)
+        facts = [c for c in claims if not is_refusal(c.text)]
+        if claims and not facts:
+            return Answer(question, refusal(lang), True, lang, retrieved=list(retrieved), answerer=answerer,
+                          warnings=_invalid_warning(invalid))
+        supported = sum(c.supported for c in facts)
+        if not supported:
+            raise Unusable("none of its sentences is supported by the article's passages")
+        if supported < MIN_SUPPORTED_SHARE * len(facts):
+            raise Unusable(f"only {supported} of its {len(facts)} sentences are supported by the article's passages")
+        label = f"{UNSUPPORTED_MARK} ({UNSUPPORTED_LABELS.get(lang, UNSUPPORTED_LABELS['en'])})"
+        parts, sentences, citations, support = [], [], [], []
+        for claim in facts:
+            markers = " ".join(f"[{n}]" for n in claim.cited)
+            parts.append(" ".join(p for p in (claim.text, markers, "" if claim.supported else label) if p))
+            sentences.append((claim.text, claim.cited[0] if claim.cited else 0))
+            support.append(claim.supported)
+            citations.extend(claim.citations)
+        warnings = _invalid_warning(invalid)
+        repaired = sum(c.repaired for c in facts)
+        if repaired:
+            warnings.append(f"{repaired} sentence(s) were re-cited to the passage that supports them.")
+        unverified = support.count(False)
+        if unverified:
+            warnings.append(f"{unverified} sentence(s) could not be verified against the article and are "
+                            f"marked {label}.")
+        flagged = [n for n, doc in enumerate(passages, start=1)
+                   if any(looks_like_instruction(self.store.sentences[s]["text"])
+                          for s in doc.metadata.get("sentence_ids", []) if s in self.store.sentences)]
+        if flagged:
+            warnings.append("Passage " + ", ".join(f"[{n}]" for n in flagged) + " contains text addressed to "
+                            "an AI model; it was treated as data and not used as evidence.")
+        return Answer(question, " ".join(parts), False, lang, citations=citations, sentences=sentences,
+                      retrieved=list(retrieved), evidence_score=max(c.score for c in facts),
+                      answerer=answerer, warnings=warnings, support=support)
+
+
+def _invalid_warning(invalid: int) -> list[str]:
+    if not invalid:
+        return []
+    return [f"{invalid} citation(s) to passages that were not given were removed."]
