@@ -10,6 +10,7 @@ Library errors become short Uzbek messages here; details go to the server log on
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 import sys
@@ -28,6 +29,16 @@ log = logging.getLogger("savol")
 
 CLOSEST_SHOWN = 3  # passages shown beside a refusal, so the reader can check for themselves
 MAX_FILE_SIZE = "1kb"  # the page takes no files; this caps what /gradio_api/upload accepts
+# A long chat sends its whole history with each question: 100 turns are ~200 KB. Anything
+# much bigger is not a reader, and is refused before Gradio parses (or logs) it.
+MAX_REQUEST_BYTES = 1_000_000
+# Sessions whose state (per-reader answers for feedback) is kept; the oldest is dropped
+# past this. Gradio keeps ~35 KB per session, and every `/ask` call without a session is
+# a new one: its default of 10,000 lets a script grow the server by ~350 MB.
+MAX_SESSIONS = 1000
+# Messages kept in the chat (100 turns, far past any reading session): a forged
+# 10,000-turn history costs no more to answer than a long real one.
+MAX_SHOWN_MESSAGES = 200
 # The corpus header carries title and date only; the outlet is named in the file name.
 PUBLISHERS = {"kazinform": "Kazinform"}
 
@@ -216,6 +227,23 @@ def _text(content) -> str:
     return ""
 
 
+def plain_history(history) -> list[dict]:
+    """The chat so far as text-only user and assistant messages.
+
+    The browser sends the history back with every question, so a script can forge it:
+    file and component parts (which Gradio would open) and other roles are dropped.
+    """
+    if not isinstance(history, (list, tuple)):
+        return []
+    messages = []
+    for m in history:
+        if isinstance(m, dict) and m.get("role") in ("user", "assistant"):
+            text = _text(m.get("content"))
+            if text:
+                messages.append({"role": m["role"], "content": text})
+    return messages
+
+
 def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
@@ -270,17 +298,21 @@ def respond(message, history, turns=None, *, app: Savol):
     Yields:
         ``(textbox, history, sources_html, turns)`` after each step.
     """
-    history = list(history or [])
+    history = plain_history(history)
     turns = dict(turns or {})
     try:
         question = clean_question(message, app.settings.max_question_chars)
-        shown = history + [{"role": "user", "content": question}]
+        # With the answer, at most MAX_SHOWN_MESSAGES: the oldest scroll away, votes keep their answer.
+        cut = max(0, len(history) + 2 - MAX_SHOWN_MESSAGES)
+        shown = history[cut:] + [{"role": "user", "content": question}]
+        if cut:
+            turns = {str(int(k) - cut): v for k, v in turns.items() if k.isdigit() and int(k) >= cut}
         yield "", shown, gr.skip(), turns  # the question appears at once
-        earlier = [_text(m.get("content")) for m in history if isinstance(m, dict) and m.get("role") == "user"]
+        earlier = [m["content"] for m in shown[:-1] if m["role"] == "user"]
         result = app.ask(question, history=earlier)
     except Exception as exc:  # the edge: a notice, the question back in the box, never a traceback
         gr.Warning(html.escape(_notice(exc)), title=WARNING)
-        yield message, history, gr.skip(), turns
+        yield (message if isinstance(message, str) else ""), history, gr.skip(), turns
         return
     turns[str(len(shown))] = _turn_record(result)  # keyed by the answer's message index
     sources = sources_html(result)
@@ -356,10 +388,13 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
             """The passage a clicked marker or source card points at, between its neighbours."""
             return context_html(app.store, getattr(evt, "cite", ""))
 
-        chat_io = dict(inputs=[box, chatbot, turns], outputs=[box, chatbot, sources, turns])
+        # preprocess=False: the history reaches `respond` as validated JSON. Gradio's own
+        # preprocessing would instantiate any component a forged message names (an Image
+        # opens its `path`); `plain_history` keeps only the text.
+        chat_io = dict(inputs=[box, chatbot, turns], outputs=[box, chatbot, sources, turns], preprocess=False)
         box.submit(chat, **chat_io, api_name="chat", api_visibility="undocumented")
         examples.load_input_event.then(chat, **chat_io, api_visibility="private")
-        chatbot.like(like, [chatbot, turns], None, api_visibility="private")
+        chatbot.like(like, [chatbot, turns], None, api_visibility="private", preprocess=False)
         chatbot.clear(lambda: ({}, SOURCES_EMPTY, CONTEXT_EMPTY), None, [turns, sources, context],
                       api_visibility="private")
         context.click(passage, None, context, api_visibility="private", scroll_to_output=True,
@@ -370,12 +405,53 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
     return demo
 
 
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_bytes`` gets 413 before anything parses it."""
+
+    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return await self._refuse(send)
+        received = 0
+
+        async def counted():  # a chunked body has no length up front: count as it arrives
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    from fastapi import HTTPException
+
+                    raise HTTPException(413, self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"Request body is larger than {self.max_bytes:,} bytes; send a shorter question or history."
+
+    async def _refuse(self, send) -> None:
+        body = json.dumps({"detail": self._message()}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
 def launch_options(settings: Settings) -> dict:
     """``demo.launch`` arguments with safe defaults: local bind, no SSR, no extra file paths."""
+    from starlette.middleware import Middleware
+
     return dict(
         server_name=settings.host, server_port=settings.port, auth=settings.auth_pair(), ssr_mode=False,
         show_error=False, css=CSS, head=HEAD, max_file_size=MAX_FILE_SIZE, strict_cors=True,
         enable_monitoring=False, mcp_server=False, pwa=False, run_history=False,
+        state_session_capacity=MAX_SESSIONS, app_kwargs={"middleware": [Middleware(BodyLimit)]},
     )
 
 

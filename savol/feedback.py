@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +20,9 @@ from savol.errors import SavolError
 FEEDBACK_FILE = "feedback.jsonl"
 VOTES = ("like", "dislike")
 MAX_FIELD_CHARS = 20_000  # a vote on a huge pasted question must not grow the log without bound
+# Votes are not rate-limited (a script can send them in a loop): past this size the file
+# takes no more, so it can never fill the disk. Real votes are 2-4 KB: ~15,000 of them.
+MAX_FEEDBACK_BYTES = 50_000_000
 
 _lock = threading.Lock()
 
@@ -52,7 +56,8 @@ def record_vote(
 
     Raises:
         ValueError: ``vote`` is not one of :data:`VOTES`.
-        FeedbackNotSaved: the folder or file is not writable (full disk, permissions).
+        FeedbackNotSaved: the folder or file is not writable (full disk, permissions), or the
+            file has reached :data:`MAX_FEEDBACK_BYTES`.
     """
     if vote not in VOTES:
         raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
@@ -71,6 +76,11 @@ def record_vote(
         with _lock, open(path, "a", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
+                if os.fstat(fh.fileno()).st_size + len(line.encode("utf-8")) > MAX_FEEDBACK_BYTES:
+                    raise FeedbackNotSaved(
+                        f"Feedback file {path} has reached {MAX_FEEDBACK_BYTES:,} bytes; "
+                        "move it away (or set SAVOL_FEEDBACK) to collect more votes."
+                    )
                 fh.write(line)
                 fh.flush()
             finally:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,43 @@ def index_copy(built_index, tmp_path) -> Path:
     target = tmp_path / "index-copy"
     shutil.copytree(built_index, target)
     return target
+
+
+@contextmanager
+def _serving(app: Savol, **settings):
+    """The page over ``app`` on a free loopback port, launched as `savol serve` launches it."""
+    import chat_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = chat_app.build_app(app)
+    options = chat_app.launch_options(replace(app.settings, port=port, **settings))
+    _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def serve_page():
+    """``with serve_page(app, auth="u:p") as url:`` runs the chat page for the block's duration."""
+    return _serving
+
+
+@pytest.fixture
+def model_calls(app, monkeypatch) -> list[list[str]]:
+    """Each batch of texts the shared app's embedder is asked to embed, from any thread.
+
+    Empty after a request means no model ran for it.
+    """
+    calls: list[list[str]] = []
+    real = app.embedder.embed_queries
+
+    def counting(texts):
+        calls.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(app.embedder, "embed_queries", counting)
+    return calls
