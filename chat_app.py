@@ -10,6 +10,7 @@ Library errors become short Uzbek messages here; details go to the server log on
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import logging
 import re
@@ -70,6 +71,7 @@ UNEXPECTED = "Кутилмаган хато юз берди; саволни қа
 GONE = "Бу парча энди индексда йўқ (мақола қайта индексланган); саволни қайта беринг."
 FEEDBACK_FAILED = "Фикрингиз сақланмади (feedback could not be saved); саҳифа ишлашда давом этади."
 WARNING = "Огоҳлантириш"
+NOTE = "Изоҳ"
 SOURCES_EMPTY = f'<div class="savol-panel"><p class="savol-hint">{SOURCES_HINT}</p></div>'
 CONTEXT_EMPTY = f'<div class="savol-panel"><p class="savol-hint">{CONTEXT_HINT}</p></div>'
 
@@ -263,6 +265,19 @@ def answer_steps(result: Answer) -> list[str]:
     return steps
 
 
+def answer_markdown(result: Answer) -> str:
+    """Any answer (an LLM's too, partial or final) as Markdown: each marker links to its
+    passage with the supported quotes marked; notes (fallbacks, unverified sentences) below."""
+    text = _md(result.answer)
+    for n in sorted({c.n for c in result.citations}):
+        group = [c for c in result.citations if c.n == n]
+        spans = [(c.quote_start, c.quote_end) for c in group if c.quote and c.supported is not False]
+        text = text.replace(f"\\[{n}\\]", f"[\\[{n}\\]](#{_cite_ref(group[0].chunk_id, spans)})")
+    if result.warnings:
+        text += "\n\n" + "\n".join(f"> {NOTE}: {_md(w)}" for w in result.warnings)
+    return text
+
+
 def _turn_record(result: Answer) -> dict:
     return {
         "question": result.question,
@@ -309,15 +324,30 @@ def respond(message, history, turns=None, *, app: Savol):
             turns = {str(int(k) - cut): v for k, v in turns.items() if k.isdigit() and int(k) >= cut}
         yield "", shown, gr.skip(), turns  # the question appears at once
         earlier = [m["content"] for m in shown[:-1] if m["role"] == "user"]
-        result = app.ask(question, history=earlier)
+        if app.answerer_name == "extractive":
+            stream, result = None, app.ask(question, history=earlier)
+        else:  # an LLM writes: show its tokens as they come
+            stream = app.stream(question, history=earlier)
+            result = next(stream)
     except Exception as exc:  # the edge: a notice, the question back in the box, never a traceback
         gr.Warning(html.escape(_notice(exc)), title=WARNING)
         yield (message if isinstance(message, str) else ""), history, gr.skip(), turns
         return
-    turns[str(len(shown))] = _turn_record(result)  # keyed by the answer's message index
-    sources = sources_html(result)
-    for step in answer_steps(result):  # unchanged outputs cost nothing: Gradio streams diffs
-        yield "", shown + [{"role": "assistant", "content": step}], sources, turns
+    key = str(len(shown))  # the answer's message index, for votes
+    if stream is None:
+        turns[key] = _turn_record(result)
+        sources = sources_html(result)
+        for step in answer_steps(result):  # unchanged outputs cost nothing: Gradio streams diffs
+            yield "", shown + [{"role": "assistant", "content": step}], sources, turns
+        return
+    try:
+        for result in itertools.chain([result], stream):
+            yield "", shown + [{"role": "assistant", "content": answer_markdown(result)}], sources_html(result), turns
+    except Exception as exc:  # the LLM answerer falls back by itself; this is the last guard
+        gr.Warning(html.escape(_notice(exc)), title=WARNING)
+        return
+    turns[key] = _turn_record(result)
+    yield "", shown + [{"role": "assistant", "content": answer_markdown(result)}], sources_html(result), turns
 
 
 def on_like(history, turns, data: gr.LikeData, *, feedback_dir):

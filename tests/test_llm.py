@@ -493,3 +493,25 @@ def replace_text(doc, extra: str):
     from langchain_core.documents import Document
 
     return Document(page_content=f"{doc.page_content}\n{extra}", metadata=dict(doc.metadata))
+
+
+def test_page_streams_llm_tokens_and_links_markers(settings, docs):
+    """On the chat page an LLM answer grows token by token and its marker links to the supported quote."""
+    import chat_app
+
+    first = re.split(r"(?<=[.!?])\s+", docs[0].page_content.strip())[0]
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=f"{first} [1]")]))
+    steps = [out[1][-1]["content"] for out in chat_app.respond(QUESTION, [], app=llm_app(settings, model))][1:]
+    assert len(steps) > 3, "tokens should arrive one by one"
+    assert len(steps[-1]) > len(steps[0])
+    final = steps[-1]
+    assert re.search(r"\(#cite-" + docs[0].metadata["chunk_id"] + r"-\d+-\d+\)", final), final
+
+
+def test_page_shows_why_it_fell_back(settings):
+    """When the LLM fails, the page shows the extractive answer and a note saying why."""
+    import chat_app
+
+    model = scripted(ConnectionRefusedError("refused"), ConnectionRefusedError("refused"))
+    final = list(chat_app.respond(QUESTION, [], app=llm_app(settings, model)))[-1][1][-1]["content"]
+    assert f"> {chat_app.NOTE}:" in final and "(#cite-" in final
