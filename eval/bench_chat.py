@@ -30,7 +30,7 @@ DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa_dev.jsonl"
 STARTUP_TIMEOUT_S = 120
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -42,13 +42,13 @@ def _questions(path: Path, n: int) -> list[str]:
     return (questions * (n // max(1, len(questions)) + 1))[:n]
 
 
-def _percentile(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))  # nearest rank
     return ordered[rank]
 
 
-def _memory_mb(pid: int) -> dict:
+def memory_mb(pid: int) -> dict:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
@@ -58,7 +58,7 @@ def _memory_mb(pid: int) -> dict:
 
 
 def _summary(ms: list[float]) -> dict:
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(_percentile(ms, 95), 1),
+    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 95), 1),
             "max_ms": round(max(ms), 1)}
 
 
@@ -69,7 +69,7 @@ def run(settings: Settings, questions: list[str]) -> dict:
     from savol.chain import Savol
 
     Savol(settings).ensure_index()  # "with an existing index": building it is not timed
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, SAVOL_PORT=str(port), SAVOL_HOST="127.0.0.1", SAVOL_INDEX=str(settings.index_dir),
                GRADIO_ANALYTICS_ENABLED="False")
     started = time.perf_counter()
@@ -101,7 +101,7 @@ def run(settings: Settings, questions: list[str]) -> dict:
             "launch_to_first_answer_s": round(first_answer, 2),
             "chat": _summary(chat_ms),
             "ask": _summary(ask_ms),
-            **_memory_mb(server.pid),
+            **memory_mb(server.pid),
             "cpus": os.cpu_count(),
             "load_avg_1m": round(os.getloadavg()[0], 2),
         }

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.bench_chat import _free_port, _memory_mb, _percentile
+from eval.bench_chat import free_port, memory_mb, percentile
 from eval.dataset import load_dataset
 from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
@@ -108,7 +108,7 @@ class _MemorySampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.is_set():
-            rss = _memory_mb(self.pid)["rss_mb"]
+            rss = memory_mb(self.pid)["rss_mb"]
             self.peak_mb = max(self.peak_mb, rss or 0.0)
             self._done.wait(MEMORY_SAMPLE_S)
 
@@ -140,7 +140,7 @@ def run_load(url: str, questions: list[str], users: int = 20, per_user: int = 10
         warm.close()
     except Exception as exc:
         raise SavolError(f"the page at {url} does not answer ({type(exc).__name__}: {exc})") from None
-    before = _memory_mb(pid) if pid else {}
+    before = memory_mb(pid) if pid else {}
     sampler = _MemorySampler(pid) if pid else None
 
     plans = [[questions[(u * per_user + i) % len(questions)] for i in range(per_user)] for u in range(users)]
@@ -157,7 +157,7 @@ def run_load(url: str, questions: list[str], users: int = 20, per_user: int = 10
         results = [f.result() for f in futures]
         elapsed = time.perf_counter() - started
     peak = sampler.stop() if sampler else None
-    after = _memory_mb(pid) if pid else {}
+    after = memory_mb(pid) if pid else {}
 
     latencies = sorted(ms for r in results for ms in r["latencies"])
     errors = [e for r in results for e in r["errors"]]
@@ -169,9 +169,9 @@ def run_load(url: str, questions: list[str], users: int = 20, per_user: int = 10
         "not_run": sum(r["not_run"] for r in results),
         "seconds": round(elapsed, 2),
         "answers_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
-        "p50_ms": round(_percentile(latencies, 50), 1) if latencies else None,
-        "p95_ms": round(_percentile(latencies, 95), 1) if latencies else None,
-        "p99_ms": round(_percentile(latencies, 99), 1) if latencies else None,
+        "p50_ms": round(percentile(latencies, 50), 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
         "max_ms": round(latencies[-1], 1) if latencies else None,
         "rss_before_mb": before.get("rss_mb"),
         "rss_peak_during_mb": peak,
@@ -203,7 +203,7 @@ def start_server(settings: Settings, log) -> tuple[subprocess.Popen, str]:
     from savol.chain import Savol
 
     Savol(settings).ensure_index()  # building the index is not part of the load
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, SAVOL_HOST="127.0.0.1", SAVOL_PORT=str(port), SAVOL_INDEX=str(settings.index_dir),
                GRADIO_ANALYTICS_ENABLED="False")
     env.pop("SAVOL_AUTH", None)

@@ -96,6 +96,7 @@ class Savol:
         self._parts: tuple | None = None
         self._embedder = None
         self._chat_model = chat_model
+        self._failed_version: str | None = None  # a new version that could not load, reported once
 
     @property
     def answerer_name(self) -> str:
@@ -155,11 +156,14 @@ class Savol:
                 return
             if name is None and self._store is None:
                 raise IndexMissing(f"No index in {self.settings.index_dir}; build it with: savol ingest")
+            if self._store is not None and name == self._failed_version:
+                return  # already reported; wait for the next ingest
             try:
                 store = load_store(self.settings.index_dir, self.embedder.id)
             except SavolError as exc:
                 if self._store is None:
                     raise
+                self._failed_version = name
                 log.warning("keeping index version %s: %s", self._store.version, exc)
                 return
             retriever = HybridRetriever(

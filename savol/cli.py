@@ -160,9 +160,13 @@ def cmd_ask(args) -> int:
         _print_answer(result, args.json)
         return 0
     failed = 0
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        line = raw.rstrip(b"\r\n")
+    limit = app.settings.max_question_chars * 4 + 2  # UTF-8 takes at most 4 bytes a character
+    for number, (line, whole) in enumerate(_stdin_lines(sys.stdin.buffer, limit), start=1):
         try:
+            if not whole:
+                raise BadQuestion(
+                    f"line {number} is longer than {app.settings.max_question_chars:,} characters; shorten it."
+                )
             try:
                 question = line.decode("utf-8")
             except UnicodeDecodeError:
@@ -181,6 +185,20 @@ def cmd_ask(args) -> int:
         print(f"savol: {failed} question(s) could not be answered; see the error objects above.", file=sys.stderr)
         return EXIT_ERROR
     return 0
+
+
+def _stdin_lines(stream, limit: int):
+    """``(line, whole)`` per input line, never holding more than ``limit`` bytes of one line."""
+    while True:
+        chunk = stream.readline(limit)
+        if not chunk:
+            return
+        if chunk.endswith(b"\n") or len(chunk) < limit:
+            yield chunk.rstrip(b"\r\n"), True
+            continue
+        while chunk and not chunk.endswith(b"\n"):  # drop the rest of an over-long line
+            chunk = stream.readline(limit)
+        yield b"", False
 
 
 def cmd_serve(args) -> int:

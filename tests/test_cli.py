@@ -93,3 +93,11 @@ def test_ingest_unchanged_corpus_reports_up_to_date(index_copy):
 def test_unknown_embedder_is_a_clear_error(index_copy):
     """A typo in --embedder names the accepted forms."""
     _assert_clean_error(_run(["ask", "Komatsu?", "--embedder", "bert"], index_copy), "Unknown embedder")
+
+
+def test_batch_mode_over_long_line_is_reported_and_skipped(built_index):
+    """A line with no end in sight is refused without being held in memory; the next line is answered."""
+    stdin = b"x" * 20_000 + "\nТокио губернатори ким?\n".encode()
+    proc = _run(["ask", "--json", "-"], built_index, stdin=stdin)
+    first, second = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert "longer than 2,000" in first["error"] and "Юрико Коикэ" in second["answer"]

@@ -150,7 +150,7 @@ def test_session_state_is_bounded(app, monkeypatch):
     """Every `/ask` call is a new session; past MAX_SESSIONS the oldest are dropped, so memory is bounded."""
     monkeypatch.setattr(chat_app, "MAX_SESSIONS", 5)
     demo = chat_app.build_app(app)
-    options = chat_app.launch_options(replace(app.settings, port=load._free_port()))
+    options = chat_app.launch_options(replace(app.settings, port=load.free_port()))
     _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
     try:
         parts = urlparse(url)
