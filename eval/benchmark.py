@@ -206,11 +206,19 @@ def _fmt(value, pct: bool = True) -> str:
     return f"{value:.3f}" if pct else f"{value:.0f}"
 
 
+def _shown_path(path: Path) -> str:
+    """The dataset as the reader would type it: relative to the current folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> str:
     """The overall and per-language tables, headed by the command and the date."""
     day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     lines = [
-        f"`{command}` — {day}, {n_items} questions from `{dataset}`",
+        f"`{command}` — {day}, {n_items} questions from `{_shown_path(dataset)}`",
         "",
         "| config | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer acc | citation prec | refusal rec | "
         "refusal prec | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",
