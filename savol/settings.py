@@ -56,22 +56,9 @@ class Settings:
         """Defaults, then ``SAVOL_*`` variables, then explicit non-None overrides."""
         env = os.environ if env is None else env
         values: dict = {}
-        paths = {"SAVOL_CORPUS": "corpus_dir", "SAVOL_INDEX": "index_dir", "SAVOL_FEEDBACK": "feedback_dir"}
-        for var, name in paths.items():
+        for var, (name, parse) in _ENV.items():
             if env.get(var):
-                values[name] = Path(env[var]).expanduser()
-        if env.get("SAVOL_EMBEDDER"):
-            values["embedder"] = env["SAVOL_EMBEDDER"]
-        if env.get("SAVOL_HOST"):
-            values["host"] = env["SAVOL_HOST"]
-        if env.get("SAVOL_PORT"):
-            values["port"] = _int_env("SAVOL_PORT", env["SAVOL_PORT"])
-        if env.get("SAVOL_AUTH"):
-            values["auth"] = env["SAVOL_AUTH"]
-        if env.get("SAVOL_LLM"):
-            values["llm"] = env["SAVOL_LLM"]
-        if env.get("SAVOL_LLM_TIMEOUT"):
-            values["llm_timeout"] = _float_env("SAVOL_LLM_TIMEOUT", env["SAVOL_LLM_TIMEOUT"])
+                values[name] = parse(var, env[var])
         settings = cls(**values)
         return settings.with_overrides(**overrides)
 
@@ -95,6 +82,14 @@ class Settings:
         return user, password
 
 
+def _text_env(name: str, value: str) -> str:
+    return value
+
+
+def _path_env(name: str, value: str) -> Path:
+    return Path(value).expanduser()
+
+
 def _int_env(name: str, value: str) -> int:
     try:
         return int(value)
@@ -114,3 +109,17 @@ def _float_env(name: str, value: str) -> float:
 
         raise SavolError(f"{name} must be a positive number of seconds, got {value!r}; fix or unset it.")
     return number
+
+
+# Environment variable -> (setting, parser).
+_ENV = {
+    "SAVOL_CORPUS": ("corpus_dir", _path_env),
+    "SAVOL_INDEX": ("index_dir", _path_env),
+    "SAVOL_FEEDBACK": ("feedback_dir", _path_env),
+    "SAVOL_EMBEDDER": ("embedder", _text_env),
+    "SAVOL_HOST": ("host", _text_env),
+    "SAVOL_PORT": ("port", _int_env),
+    "SAVOL_AUTH": ("auth", _text_env),
+    "SAVOL_LLM": ("llm", _text_env),
+    "SAVOL_LLM_TIMEOUT": ("llm_timeout", _float_env),
+}
