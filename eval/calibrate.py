@@ -5,8 +5,9 @@
 For every question the answerer's best evidence score is recorded (cosine of the
 question with the sentence plus the lexical bonus: raw scores, not LangChain's
 relevance conversion, which assumes a distance and is wrong for inner product).
-Prints refusal recall and false refusals for each threshold and recommends the
-highest threshold whose false-refusal rate stays within the limit. The chosen
+Prints refusal recall and false refusals for each threshold and recommends the one
+with the most refusals minus false refusals, false refusals within the limit (the
+middle of the run of equally good thresholds, so it is not balanced on an edge). The chosen
 value lives in ``savol.answer.REFUSAL_THRESHOLD``.
 """
 
@@ -55,14 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     unanswerable = [s for a, s in scores if not a]
     print(f"{len(answerable)} answerable, {len(unanswerable)} unanswerable questions from {args.dataset}")
     print("threshold  refusal-recall  false-refusals")
-    best = None
+    rows = []
     for threshold in np.round(np.arange(0.76, 0.90, 0.005), 3):
-        recall = np.mean([s is None or s < threshold for s in unanswerable]) if unanswerable else float("nan")
+        recall = np.mean([s is None or s < threshold for s in unanswerable]) if unanswerable else 0.0
         false = np.mean([s is None or s < threshold for s in answerable])
         print(f"{threshold:9.3f}  {recall:14.3f}  {false:14.3f}")
         if false <= args.max_false_refusals:
-            best = threshold
-    print(f"recommended REFUSAL_THRESHOLD = {best} (highest with false refusals <= {args.max_false_refusals})")
+            rows.append((round(recall - false, 6), threshold))
+    if not rows:
+        print(f"no threshold keeps false refusals <= {args.max_false_refusals}")
+        return 1
+    best_gain = max(gain for gain, _ in rows)
+    tied = [t for gain, t in rows if gain == best_gain]
+    best = tied[len(tied) // 2]  # the middle of the best run: farthest from both edges
+    print(f"recommended REFUSAL_THRESHOLD = {best} (most refusals minus false refusals, "
+          f"false refusals <= {args.max_false_refusals}; middle of {tied[0]}..{tied[-1]})")
     return 0
 
 
