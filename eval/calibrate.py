@@ -7,7 +7,7 @@ question with the sentence plus the lexical bonus: raw scores, not LangChain's
 relevance conversion, which assumes a distance and is wrong for inner product).
 Prints refusal recall and false refusals for each threshold and recommends the one
 with the most refusals minus false refusals, false refusals within the limit (the
-middle of the run of equally good thresholds, so it is not balanced on an edge). The chosen
+strictest of equally good thresholds). The chosen
 value lives in ``savol.answer.REFUSAL_THRESHOLD``.
 """
 
@@ -68,9 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     best_gain = max(gain for gain, _ in rows)
     tied = [t for gain, t in rows if gain == best_gain]
-    best = tied[len(tied) // 2]  # the middle of the best run: farthest from both edges
+    # Of equally good thresholds take the strictest: a reader is better served by "the article
+    # does not say" than by a confident quote that does not answer the question.
+    best = tied[-1]
     print(f"recommended REFUSAL_THRESHOLD = {best} (most refusals minus false refusals, "
-          f"false refusals <= {args.max_false_refusals}; middle of {tied[0]}..{tied[-1]})")
+          f"false refusals <= {args.max_false_refusals}; strictest of {tied[0]}..{tied[-1]})")
     return 0
 
 

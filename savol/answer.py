@@ -23,8 +23,6 @@ from savol.language import detect_language, refusal
 REFUSAL_THRESHOLD = 0.81
 LEXICAL_BONUS = 0.25  # times coverage times the idf-weighted share of question terms in the sentence
 RANK_PRIOR = 0.015  # per rank of the passage the sentence comes from
-# A Russian or English question's sentence cosines are noisy; its passage ranking less so.
-PASSAGE_BONUS = 0.05  # times (1 - coverage) times the passage's score relative to the top one
 SECOND_SENTENCE_MARGIN = 0.03
 TYPED_CANDIDATES = 2  # a number/date question must find its value among this many best sentences
 MAX_SENTENCES = 3
@@ -121,10 +119,8 @@ class ExtractiveAnswerer:
         q_terms = [t for t in set(lexical_tokens(question, fold=self.fold)) if t in self._idf]
         q_weight = sum(self._idf[t] for t in q_terms)
         scored = []
-        top_score = docs[0].metadata.get("score", 0.0) if docs else 0.0
         for rank, doc in enumerate(docs[: self.k]):
             coverage = doc.metadata.get("coverage", 1.0)
-            passage = doc.metadata.get("score", 0.0) / top_score if top_score > 0 else 0.0
             for sid in doc.metadata["sentence_ids"]:
                 sentence = self.store.sentences.get(sid)
                 if sentence is None or sentence.get("heading"):
@@ -132,8 +128,7 @@ class ExtractiveAnswerer:
                 dense = doc.metadata.get("sentence_scores", {}).get(sid, 0.0)
                 tokens = set(self._tokens(sentence))
                 overlap = sum(self._idf[t] for t in q_terms if t in tokens) / q_weight if q_weight else 0.0
-                score = (dense + LEXICAL_BONUS * coverage * overlap - RANK_PRIOR * rank
-                         + PASSAGE_BONUS * (1 - coverage) * passage)
+                score = dense + LEXICAL_BONUS * coverage * overlap - RANK_PRIOR * rank
                 scored.append((score, sentence, doc))
         scored.sort(key=lambda item: -item[0])
         return scored
