@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(pip install torch==2.13.0 && pip install -e '.[st]')")
         if args.llm_timeout is not None and not args.llm_timeout > 0:
             raise SavolError(f"--llm-timeout must be a positive number of seconds, got {args.llm_timeout:g}")
-        base = Settings.from_env(corpus_dir=args.corpus, show_progress=False, llm=args.llm,
+        base = Settings.from_env(corpus_dir=args.corpus, llm=args.llm,
                                  llm_timeout=args.llm_timeout)
         report = run_benchmark(items, configs, base, notes)
     except SavolError as exc:

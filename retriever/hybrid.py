@@ -86,7 +86,6 @@ class HybridRetriever(BaseRetriever):
     mode: str = "hybrid"
     fold: bool = True
     lexical_weight: float = 1.5
-    max_history_turns: int = 4
 
     _bm25: Any = None
     _latin_terms: set = set()

@@ -49,7 +49,6 @@ class Settings:
     auth: str | None = None
     concurrency_limit: int = 2
     queue_size: int = 64
-    show_progress: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
