@@ -46,6 +46,21 @@ class Citation:
     end: int = 0
     supported: bool | None = None  # LLM answers: does the quote support the sentence (None: not checked)
 
+    @classmethod
+    def from_passage(cls, n: int, doc: Document, quote: str = "", paragraph: int | None = None,
+                     supported: bool | None = None) -> "Citation":
+        """Passage ``doc`` cited as ``[n]``; ``quote`` (when given) is located in its text."""
+        start = doc.page_content.find(quote) if quote else 0
+        if start < 0:  # not verbatim in the passage (cannot happen for savol's own index)
+            quote, start = "", 0
+        meta = doc.metadata
+        return cls(
+            n=n, chunk_id=meta["chunk_id"], title=meta["title"], date=meta["date"],
+            paragraph=meta["paragraph"] if paragraph is None else paragraph, text=doc.page_content,
+            quote=quote, quote_start=start, quote_end=start + len(quote), source=meta["source"],
+            start=meta["start"], end=meta["end"], supported=supported,
+        )
+
 
 @dataclass
 class Answer:
@@ -181,18 +196,9 @@ class ExtractiveAnswerer:
         by_chunk: dict[str, int] = {}
         parts, sentences = [], []
         for _score, sentence, doc in chosen:
-            chunk_id = doc.metadata["chunk_id"]
-            n = by_chunk.setdefault(chunk_id, len(by_chunk) + 1)
+            n = by_chunk.setdefault(doc.metadata["chunk_id"], len(by_chunk) + 1)
             quote = sentence["text"]
-            start = doc.page_content.find(quote)
-            citations.append(
-                Citation(
-                    n=n, chunk_id=chunk_id, title=doc.metadata["title"], date=doc.metadata["date"],
-                    paragraph=sentence["paragraph"], text=doc.page_content, quote=quote,
-                    quote_start=start, quote_end=start + len(quote), source=doc.metadata["source"],
-                    start=doc.metadata["start"], end=doc.metadata["end"],
-                )
-            )
+            citations.append(Citation.from_passage(n, doc, quote, paragraph=sentence["paragraph"]))
             parts.append(f"{quote} [{n}]")
             sentences.append((quote, n))
         return Answer(question, " ".join(parts), False, lang, citations=citations, sentences=sentences,

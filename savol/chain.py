@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from ingest.embeddings import get_embedder
 from ingest.index import IngestReport, Store, build_index, current_version, load_store
-from retriever.hybrid import HybridRetriever, make_query
+from retriever.hybrid import HybridRetriever, Query, make_query
 from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
 from savol.errors import IndexMissing, SavolError
 from savol.llm import LLMAnswerer, SupportChecker, load_chat_model
@@ -40,21 +40,23 @@ def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int =
     returns the last, final one.
     """
 
+    def query(inputs: dict) -> Query:
+        return make_query(inputs["question"], inputs.get("history"), max_turns)
+
     def retrieve(inputs: dict) -> list:
         started = time.perf_counter()
-        query = make_query(inputs["question"], inputs.get("history"), max_turns)
-        docs = retriever.search(query, k=max(RETRIEVED_SHOWN, retriever.k))
+        docs = retriever.search(inputs["query"], k=max(RETRIEVED_SHOWN, retriever.k))
         inputs["timings_ms"]["retrieve"] = round((time.perf_counter() - started) * 1000, 2)
         return docs
 
     def answer(inputs: dict) -> Iterator[Answer]:
         started = time.perf_counter()
-        query = make_query(inputs["question"], inputs.get("history"), max_turns)
+        query = inputs["query"]
         search_text = " ".join(query.texts)
         if isinstance(answerer, LLMAnswerer):
-            earlier = [t.strip() for t in inputs.get("history") or [] if isinstance(t, str) and t.strip()]
-            steps = answerer.stream(query.text, inputs["docs"], search_text=search_text,
-                                    earlier=earlier[-1] if query.context and earlier else None)
+            # History reaches the chain cleaned (clean_history); the follow-up read its last turn.
+            earlier = inputs["history"][-1] if query.context else None
+            steps = answerer.stream(query.text, inputs["docs"], search_text=search_text, earlier=earlier)
         else:
             steps = sentence_steps(answerer(search_text, inputs["docs"]))
         for result in steps:
@@ -63,7 +65,11 @@ def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int =
             result.timings_ms = inputs["timings_ms"]
             yield result
 
-    return RunnablePassthrough.assign(docs=RunnableLambda(retrieve)) | RunnableLambda(answer)
+    return (
+        RunnablePassthrough.assign(query=RunnableLambda(query))
+        | RunnablePassthrough.assign(docs=RunnableLambda(retrieve))
+        | RunnableLambda(answer)
+    )
 
 
 def sentence_steps(result: Answer) -> Iterator[Answer]:

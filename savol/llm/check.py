@@ -118,16 +118,7 @@ def is_refusal(sentence: str) -> bool:
 
 def passage_citation(n: int, doc: Document, quote: str = "", supported: bool | None = None) -> Citation:
     """A :class:`Citation` of passage ``n``; ``quote`` (when given) is one of its sentences."""
-    start = doc.page_content.find(quote) if quote else 0
-    if start < 0:  # the stored sentence is not verbatim in the passage (cannot happen for savol's index)
-        quote, start = "", 0
-    meta = doc.metadata
-    return Citation(
-        n=n, chunk_id=meta["chunk_id"], title=meta["title"], date=meta["date"],
-        paragraph=meta["paragraph"], text=doc.page_content, quote=quote, quote_start=start,
-        quote_end=start + len(quote), source=meta["source"], start=meta["start"], end=meta["end"],
-        supported=supported,
-    )
+    return Citation.from_passage(n, doc, quote, supported=supported)
 
 
 @dataclass
