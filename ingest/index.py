@@ -30,10 +30,11 @@ import numpy as np
 
 from ingest.corpus import list_corpus, read_source
 from ingest.split import chunk_sentences, split_sentences
-from ingest.text import lexical_tokens, normalize
+from ingest.text import embedding_text, lexical_tokens, normalize
 from savol.errors import EmbedderMismatch, IndexCorrupt, IndexMissing, SavolError
+from savol.language import detect_language
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: Uzbek passages are embedded in Uzbek Latin (ingest.text.embedding_text)
 SPLITTER_VERSION = 1
 DATA_FILES = ("chunks.faiss", "sentences.faiss", "chunks.json", "sentences.json")
 KEEP_VERSIONS = 2  # the one serving and the one before it, for readers still holding it
@@ -242,8 +243,9 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
                 time.perf_counter() - started,
             )
 
-        chunks, sentences, file_meta = [], [], {}
+        chunks, sentences, file_meta, embed_forms = [], [], {}, {}
         for source in sources:
+            language = detect_language(source.text)
             reuse = previous and old_files.get(source.name, {}).get("sha256") == source.sha256
             if reuse:
                 file_chunks = [c for c in previous.chunks if c["source"] == source.name]
@@ -251,7 +253,8 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
             else:
                 split = split_sentences(source)
                 made = chunk_sentences(
-                    source, split, embedder.count_tokens,
+                    source, split,
+                    lambda text: embedder.count_tokens(embedding_text(normalize(text), language)),
                     target_tokens=settings.chunk_target_tokens,
                     max_tokens=min(settings.chunk_max_tokens, embedder.max_tokens),
                     overlap=settings.chunk_overlap_sentences,
@@ -267,8 +270,9 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
                     file_chunks.append(record)
             chunks.extend(file_chunks)
             sentences.extend(file_sentences)
+            embed_forms.update({r["id"]: language for r in file_chunks + file_sentences})
             file_meta[source.name] = {
-                "sha256": source.sha256, "title": source.title, "date": source.date,
+                "sha256": source.sha256, "title": source.title, "date": source.date, "language": language,
                 "chunks": len(file_chunks), "sentences": len(file_sentences),
             }
 
@@ -280,7 +284,9 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
         texts.update({s["id"]: s["text"] for s in sentences})
         todo = [i for i in texts if i not in old_vectors]
         advance = progress(len(todo)) if (progress and todo) else None
-        fresh = embedder.embed_passages([normalize(texts[i]) for i in todo], progress=advance)
+        fresh = embedder.embed_passages(
+            [embedding_text(normalize(texts[i]), embed_forms[i]) for i in todo], progress=advance
+        )
         vectors = dict(old_vectors)
         vectors.update(zip(todo, fresh))
 

@@ -11,8 +11,8 @@ coverage is near zero and BM25's noise cannot drag the dense ranking down; an Uz
 question in any script shares most terms and gets the full lexical signal.
 
 The dense score of a passage is the mean of its own cosine and its best sentence's.
-An Uzbek Latin question is embedded in Cyrillic (the article's script), with the
-Latin names the article itself uses ("Hitachi", "Komatsu") kept as they are.
+An Uzbek question, in either script, is embedded in Uzbek Latin, the form the index
+embedded the Uzbek article in (:func:`ingest.text.embedding_text`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-import alifbo
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -30,7 +29,7 @@ from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
 from ingest.index import Store
-from ingest.text import lexical_tokens, normalize, strip_invisible
+from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
 from savol.language import detect_language
 
 MODES = ("hybrid", "dense", "bm25")
@@ -88,7 +87,6 @@ class HybridRetriever(BaseRetriever):
     lexical_weight: float = 1.5
 
     _bm25: Any = None
-    _latin_terms: set = set()
     _vocab: set = set()
     _chunk_of_sentence: Any = None
 
@@ -104,14 +102,10 @@ class HybridRetriever(BaseRetriever):
         self._vocab = {t for toks in corpus for t in toks}
         rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
         self._chunk_of_sentence = [[rows[s] for s in c["sentence_ids"] if s in rows] for c in store.chunks]
-        self._latin_terms = {w for c in store.chunks for w in re.findall(r"[A-Za-z][A-Za-z.\-]*", c["text"])}
 
     def dense_text(self, text: str) -> str:
-        """The text to embed: Uzbek Latin is moved into the article's Cyrillic script."""
-        if detect_language(text) != "uz-Latn":
-            return text
-        new_latin = alifbo.to_new_latin(text, protected_terms=self._latin_terms).text
-        return alifbo.to_cyrillic(new_latin, protected_terms=self._latin_terms).text
+        """The text to embed: Uzbek in either script is written as the index wrote its passages."""
+        return embedding_text(text, detect_language(text))
 
     # -- LangChain interface -------------------------------------------------
 

@@ -32,7 +32,7 @@ class Settings:
     feedback_dir: Path = field(default_factory=lambda: _default_state() / "feedback")
     embedder: str = DEFAULT_EMBEDDER
     # Chunking: whole sentences, paragraphs kept together when they fit.
-    chunk_target_tokens: int = 300
+    chunk_target_tokens: int = 160
     chunk_max_tokens: int = 512
     chunk_overlap_sentences: int = 1
     # Retrieval and answering.

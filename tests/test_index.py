@@ -67,7 +67,7 @@ def test_manifest_records_what_was_built(built_index):
     assert manifest["dim"] == 384
     assert set(manifest["chunking"]) >= {"target_tokens", "max_tokens", "overlap_sentences"}
     (entry,) = manifest["files"].values()
-    assert len(entry["sha256"]) == 64 and entry["date"] == "2025-12-20"
+    assert len(entry["sha256"]) == 64 and entry["date"] == "2025-12-20" and entry["language"] == "uz-Cyrl"
     assert manifest["counts"]["chunks"] > 30 and manifest["counts"]["sentences"] > 100
     assert set(manifest["checksums"]) == set(index_mod.DATA_FILES)
 

@@ -1,6 +1,8 @@
 """Normalisation: what the machine matches must not depend on script, spelling or hidden characters."""
 
-from ingest.text import fold_confusables, lexical_tokens, match_key, normalize, strip_invisible
+from ingest.text import (
+    embedding_text, fold_confusables, lexical_tokens, match_key, normalize, strip_invisible, uzbek_latin,
+)
 
 
 def test_mixed_script_words_fold_to_their_script():
@@ -38,3 +40,17 @@ def test_invisible_characters_are_stripped():
 def test_apostrophe_variants_unify():
     """o‘, oʻ, o' and o’ are the same letter to a reader."""
     assert match_key("Oʻzbekiston") == match_key("O'zbekiston") == match_key("O’zbekiston")
+
+
+def test_uzbek_reaches_the_embedder_in_one_latin_spelling():
+    """Cyrillic, old Latin and new Latin Uzbek are embedded as the same old-Latin text."""
+    spellings = ["Қозоғистон ва Япония ўртасида", "Qozog'iston va Yaponiya o'rtasida", "Qozoğiston va Yaponiya örtasida"]
+    assert {uzbek_latin(normalize(s)) for s in spellings} == {"Qozogʻiston va Yaponiya oʻrtasida"}
+    assert embedding_text("Hitachi Construction Machinery президенти", "uz-Cyrl") == (
+        "Hitachi Construction Machinery prezidenti"
+    )
+
+
+def test_russian_and_english_reach_the_embedder_unchanged():
+    for text, lang in [("Кто является премьер-министром Японии?", "ru"), ("Who is Yoriko Kawaguchi?", "en")]:
+        assert embedding_text(text, lang) == text

@@ -139,7 +139,7 @@ class SupportChecker:
     Args:
         store: the loaded index; sentence vectors are rows of ``store.sentence_index``.
         embedder: the store's e5 embedder (claims are embedded as queries).
-        dense_text: how the retriever prepares text for the embedder (Uzbek Latin -> Cyrillic).
+        dense_text: how the retriever prepares text for the embedder (Uzbek in either script -> Uzbek Latin).
     """
 
     def __init__(self, store, embedder, dense_text=None):
