@@ -133,29 +133,13 @@ class HybridRetriever(BaseRetriever):
                 self.store.sentence_ids[row]: float(np.mean([r["sentences"][row] for r in runs]))
                 for row in self._chunk_of_sentence[i]
             } if vectors is not None else {}
-            docs.append(
-                Document(
-                    page_content=chunk["text"],
-                    id=chunk["id"],
-                    metadata={
-                        "chunk_id": chunk["id"],
-                        "rank": rank,
-                        "source": chunk["source"],
-                        "title": chunk["title"],
-                        "date": chunk["date"],
-                        "paragraph": chunk["paragraph"],
-                        "paragraphs": chunk["paragraphs"],
-                        "start": chunk["start"],
-                        "end": chunk["end"],
-                        "sentence_ids": chunk["sentence_ids"],
-                        "score": float(score[i]),
-                        "dense": float(np.mean([r["dense"][i] for r in runs])),
-                        "lexical": float(np.mean([r["lexical"][i] for r in runs])),
-                        "coverage": float(np.mean([r["coverage"] for r in runs])),
-                        "sentence_scores": sentence_scores,
-                    },
-                )
-            )
+            docs.append(passage_document(
+                chunk, rank=rank, score=float(score[i]),
+                dense=float(np.mean([r["dense"][i] for r in runs])),
+                lexical=float(np.mean([r["lexical"][i] for r in runs])),
+                coverage=float(np.mean([r["coverage"] for r in runs])),
+                sentence_scores=sentence_scores,
+            ))
         return docs
 
     def lexical_tokens(self, text: str) -> list[str]:
@@ -191,6 +175,26 @@ class HybridRetriever(BaseRetriever):
             score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
         return {"score": score, "dense": dense, "lexical": lexical, "coverage": coverage,
                 "sentences": sentence_cos}
+
+
+def passage_document(chunk: dict, **scores) -> Document:
+    """A passage of the index as a LangChain ``Document``: its text, where it is, and ``scores``."""
+    return Document(
+        page_content=chunk["text"],
+        id=chunk["id"],
+        metadata={
+            "chunk_id": chunk["id"],
+            "source": chunk["source"],
+            "title": chunk["title"],
+            "date": chunk["date"],
+            "paragraph": chunk["paragraph"],
+            "paragraphs": chunk["paragraphs"],
+            "start": chunk["start"],
+            "end": chunk["end"],
+            "sentence_ids": chunk["sentence_ids"],
+            **scores,
+        },
+    )
 
 
 def _all_scores(index, vector: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from langchain_core.documents import Document
 
 from ingest.text import lexical_tokens
+from retriever.hybrid import passage_document
 from savol.answer_type import answer_type, can_answer
 from savol.language import detect_language, refusal
 
@@ -22,7 +23,7 @@ from savol.language import detect_language, refusal
 # the lexical bonus, not LangChain's relevance conversion): refuse below this.
 REFUSAL_THRESHOLD = 0.815
 LEXICAL_BONUS = 0.25  # times coverage times the idf-weighted share of question terms in the sentence
-RANK_PRIOR = 0.015  # per rank of the passage the sentence comes from
+RANK_PRIOR = 0.03  # per rank of the passage the sentence comes from
 SECOND_SENTENCE_MARGIN = 0.03
 TYPED_CANDIDATES = 2  # a number/date question must find its value among this many best sentences
 MAX_SENTENCES = 3
@@ -130,7 +131,10 @@ class ExtractiveAnswerer:
         return sentence["tokens"] if self.fold else lexical_tokens(sentence["text"], fold=False)
 
     def score_sentences(self, question: str, docs: list[Document]) -> list[tuple[float, dict, Document]]:
-        """``(score, sentence, passage)`` for every sentence of the top passages, best first."""
+        """``(score, sentence, passage)`` for every sentence of the top passages, best first.
+
+        Headings name a topic and never answer; they are left out.
+        """
         q_terms = [t for t in set(lexical_tokens(question, fold=self.fold)) if t in self._idf]
         q_weight = sum(self._idf[t] for t in q_terms)
         scored = []
@@ -167,6 +171,8 @@ class ExtractiveAnswerer:
         if best is None:
             return Answer(question, refusal(lang), True, lang, retrieved=list(docs), evidence_score=top)
         lead = scored[best]
+        if answer_type(question) == "heading":
+            return self._section_heading(question, lang, lead, docs)
         chosen = [lead]
         for item in scored:
             if len(chosen) >= MAX_SENTENCES - 1 or item[0] < lead[0] - SECOND_SENTENCE_MARGIN:
@@ -180,6 +186,23 @@ class ExtractiveAnswerer:
             chosen.append((lead[0], following, lead[2]))
         chosen.sort(key=lambda item: (item[1]["source"], item[1]["start"]))
         return self._compose(question, lang, chosen, docs, lead[0])
+
+    def _section_heading(self, question, lang, lead, docs) -> Answer:
+        """The heading of the section the best evidence stands in, with the sentence under it."""
+        score, sentence, _doc = lead
+        headings = [
+            s for s in self.store.sentences.values()
+            if s.get("heading") and s["source"] == sentence["source"] and s["start"] < sentence["start"]
+        ]
+        if not headings:
+            return Answer(question, refusal(lang), True, lang, retrieved=list(docs), evidence_score=score)
+        heading = max(headings, key=lambda s: s["start"])
+        chunk = next(c for c in self.store.chunks if heading["id"] in c["sentence_ids"])
+        rank = next((d.metadata["rank"] for d in docs if d.metadata["chunk_id"] == chunk["id"]), None)
+        item = (score, heading, passage_document(chunk, rank=rank, score=None))
+        following = self._next_sentence(item)
+        chosen = [item] + ([(score, following, item[2])] if following else [])
+        return self._compose(question, lang, chosen, docs, score)
 
     def _next_sentence(self, item) -> dict | None:
         _score, sentence, doc = item

@@ -3,7 +3,8 @@
 "How many ...?" needs a number and "When ...?" a date. When none of the best
 sentences holds one, the article does not answer the question, however similar
 those sentences are ("How much will Komatsu spend?" next to a paragraph about
-Komatsu that names no sum).
+Komatsu that names no sum). "What is the section about ... called?" wants the
+heading above the best evidence; headings are never an answer otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ _WHEN_Q = re.compile(
     r"what date|on what date|қайси йил|qaysi yil)\b",
     re.IGNORECASE,
 )
+_HEADING_Q = re.compile(
+    r"сарлавҳа|sarlavha|заголов|\bheading|\btitle of\b.*\bsection|\bsection\b.*\b(called|titled|named)\b|"
+    r"раздел\w*\b.*\bназыва|называ\w*\b.*\bраздел|"
+    r"(бўлим|bo'lim|bölim)\w*\b.*\b(номлан|nomlan|аталад|atalad)",
+    re.IGNORECASE,
+)
 # On folded keys (alifbo.fold_search_key): digits and Uzbek number words.
 _NUMBER = re.compile(
     r"\d|\b(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|"
@@ -34,7 +41,9 @@ _DATE = re.compile(
 
 
 def answer_type(question: str) -> str | None:
-    """``"number"``, ``"date"`` or None (any sentence may answer)."""
+    """``"heading"``, ``"number"``, ``"date"`` or None (any sentence may answer)."""
+    if _HEADING_Q.search(question.replace("’", "'").replace("ʻ", "'")):
+        return "heading"
     if _NUMBER_Q.search(question):
         return "number"
     if _WHEN_Q.search(question):
@@ -43,8 +52,8 @@ def answer_type(question: str) -> str | None:
 
 
 def can_answer(kind: str | None, sentence: str) -> bool:
-    """True when ``sentence`` holds the kind of value the question asks for."""
-    if kind is None:
+    """True when ``sentence`` holds the kind of value the question asks for (headings: any)."""
+    if kind in (None, "heading"):
         return True
     key = alifbo.fold_search_key(sentence)
     return bool((_NUMBER if kind == "number" else _DATE).search(key))

@@ -107,6 +107,27 @@ def test_answer_is_quoted_and_cited(app, question, expected):
 
 
 @pytest.mark.parametrize(
+    "question, heading",
+    [
+        ("Мақоланинг таълимга бағишланган бўлими қандай номланган?", "Устуворлик - таълимда"),
+        ("What is the title of the article's section about Japanese diplomatic protocol?",
+         "Япония дипломатиясидаги одат"),
+    ],
+)
+def test_a_question_about_a_section_title_is_answered_with_its_heading(app, question, heading):
+    """Headings are never quoted as answers, except to say what the section holding the evidence is called."""
+    result = app.ask(question)
+    assert not result.refused and result.answer.startswith(f"{heading} [1]")
+    assert result.citations[0].quote == heading
+
+
+def test_headings_are_not_answers_to_other_questions(app):
+    result = app.ask("Ватандошлар билан учрашувда нималар муҳокама қилинди?")
+    headings = {s["text"] for s in app.store.sentences.values() if s.get("heading")}
+    assert not result.refused and not {c.quote for c in result.citations} & headings
+
+
+@pytest.mark.parametrize(
     "question, refusal",
     [
         ("Komatsu Астанадаги мажмуани қуриш учун қанча маблағ сарфлайди?", "Мақолада бу ҳақда маълумот топилмади."),
