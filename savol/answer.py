@@ -10,11 +10,12 @@ and the closest passages are still returned.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 
 from langchain_core.documents import Document
 
-from ingest.text import lexical_tokens
+from ingest.text import lexical_tokens, match_key
 from retriever.hybrid import passage_document
 from savol.answer_type import answer_type, can_answer
 from savol.language import detect_language, refusal
@@ -27,6 +28,9 @@ RANK_PRIOR = 0.03  # per rank of the passage the sentence comes from
 SECOND_SENTENCE_MARGIN = 0.03
 TYPED_CANDIDATES = 2  # a number/date question must find its value among this many best sentences
 MAX_SENTENCES = 3
+# On folded keys: a sentence that opens by pointing back ("Унинг номи — JOGMEC.", "Бироқ, ...")
+# is quoted with the sentence before it.
+REFERS_BACK = re.compile(r"(uning|bu|uşbu|şu|ular|ularning|u|biroq|ammo|lekin|xususan|şuning uçun)\b")
 
 
 @dataclass
@@ -181,9 +185,12 @@ class ExtractiveAnswerer:
                 chosen.append(item)
         # The sentence after the best one often carries the answer to a question that
         # restates the best one ("... a state agency exists." -> "Its name is JOGMEC.").
-        following = self._next_sentence(lead)
-        if following and following["id"] not in {c[1]["id"] for c in chosen}:
-            chosen.append((lead[0], following, lead[2]))
+        context = [self._neighbour(lead, +1)]
+        if REFERS_BACK.match(match_key(lead[1]["text"])):
+            context.append(self._neighbour(lead, -1))  # "Its name is JOGMEC." needs the agency
+        for sentence in context:
+            if sentence and sentence["id"] not in {c[1]["id"] for c in chosen}:
+                chosen.append((lead[0], sentence, lead[2]))
         chosen.sort(key=lambda item: (item[1]["source"], item[1]["start"]))
         return self._compose(question, lang, chosen, docs, lead[0])
 
@@ -200,18 +207,19 @@ class ExtractiveAnswerer:
         chunk = next(c for c in self.store.chunks if heading["id"] in c["sentence_ids"])
         rank = next((d.metadata["rank"] for d in docs if d.metadata["chunk_id"] == chunk["id"]), None)
         item = (score, heading, passage_document(chunk, rank=rank, score=None))
-        following = self._next_sentence(item)
+        following = self._neighbour(item, +1)
         chosen = [item] + ([(score, following, item[2])] if following else [])
         return self._compose(question, lang, chosen, docs, score)
 
-    def _next_sentence(self, item) -> dict | None:
+    def _neighbour(self, item, step: int) -> dict | None:
+        """The sentence ``step`` places from ``item``'s in the same passage, unless it is a heading."""
         _score, sentence, doc = item
         ids = doc.metadata["sentence_ids"]
-        position = ids.index(sentence["id"])
-        if position + 1 < len(ids):
-            following = self.store.sentences.get(ids[position + 1])
-            if following and not following.get("heading"):
-                return following
+        position = ids.index(sentence["id"]) + step
+        if 0 <= position < len(ids):
+            other = self.store.sentences.get(ids[position])
+            if other and not other.get("heading"):
+                return other
         return None
 
     def _compose(self, question, lang, chosen, docs, evidence_score) -> Answer:

@@ -121,6 +121,14 @@ def test_a_question_about_a_section_title_is_answered_with_its_heading(app, ques
     assert result.citations[0].quote == heading
 
 
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(app):
+    """"Its name is JOGMEC." alone does not say what JOGMEC is; the sentence before it does."""
+    result = app.ask("JOGMEC қандай ташкилот?")
+    quotes = [c.quote for c in result.citations]
+    assert "Унинг номи — JOGMEC." in quotes and "йирик давлат муассасаси" in result.answer
+    assert quotes.index("Унинг номи — JOGMEC.") > 0  # in the article's order
+
+
 def test_headings_are_not_answers_to_other_questions(app):
     result = app.ask("Ватандошлар билан учрашувда нималар муҳокама қилинди?")
     headings = {s["text"] for s in app.store.sentences.values() if s.get("heading")}
