@@ -6,7 +6,8 @@
 Configurations:
     bm25           lexical only (BM25 over script-folded keys)
     dense          FAISS only (multilingual-e5-small, passages and sentences)
-    hybrid         the default: dense + coverage-weighted BM25
+    hybrid         the default: dense + coverage-weighted BM25 + the embedder's latent terms
+    hybrid-nolatent  hybrid without the latent terms (the sparse head) for low-coverage questions
     hybrid-nofold  hybrid without script folding (Latin questions miss Cyrillic terms)
     tutorial       the usual LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200),
                    all-MiniLM-L6-v2 via sentence-transformers, FAISS, top-4 (needs [st])
@@ -37,10 +38,11 @@ SAVOL_CONFIGS = {
     "bm25": {"mode": "bm25", "fold": True},
     "dense": {"mode": "dense", "fold": True},
     "hybrid": {"mode": "hybrid", "fold": True},
+    "hybrid-nolatent": {"mode": "hybrid", "fold": True, "settings": {"latent_weight": 0.0}},
     "hybrid-nofold": {"mode": "hybrid", "fold": False},
     "llm": {"mode": "hybrid", "fold": True},
 }
-ALL_CONFIGS = ("bm25", "dense", "hybrid", "hybrid-nofold", "tutorial", "llm")
+ALL_CONFIGS = ("bm25", "dense", "hybrid", "hybrid-nolatent", "hybrid-nofold", "tutorial", "llm")
 
 
 def _peak_rss_mb() -> float:
@@ -55,7 +57,8 @@ class SavolConfig:
 
         self.name = name
         self.ingest_s = ingest_s
-        self.app = Savol(settings, **SAVOL_CONFIGS[name])
+        config = dict(SAVOL_CONFIGS[name])
+        self.app = Savol(settings.with_overrides(**config.pop("settings", {})), **config)
 
     def run(self, item: Item) -> dict:
         started = time.perf_counter()

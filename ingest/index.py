@@ -4,7 +4,7 @@ Layout of an index folder::
 
     CURRENT                 name of the version being served (replaced atomically)
     versions/<name>/        manifest.json, chunks.faiss, sentences.faiss,
-                            chunks.json, sentences.json
+                            chunks.json (with BM25 tokens and latent terms), sentences.json
 
 A build writes a new version folder and only then points ``CURRENT`` at it with
 ``os.replace``, so a crash or Ctrl-C at any moment leaves the previous version
@@ -34,7 +34,7 @@ from ingest.text import embedding_text, lexical_tokens, normalize
 from savol.errors import EmbedderMismatch, IndexCorrupt, IndexMissing, SavolError
 from savol.language import detect_language
 
-SCHEMA_VERSION = 2  # 2: Uzbek passages are embedded in Uzbek Latin (ingest.text.embedding_text)
+SCHEMA_VERSION = 3  # 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_text); 3: latent terms
 SPLITTER_VERSION = 1
 DATA_FILES = ("chunks.faiss", "sentences.faiss", "chunks.json", "sentences.json")
 KEEP_VERSIONS = 2  # the one serving and the one before it, for readers still holding it
@@ -283,12 +283,21 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
         texts = {c["id"]: c["text"] for c in chunks}
         texts.update({s["id"]: s["text"] for s in sentences})
         todo = [i for i in texts if i not in old_vectors]
-        advance = progress(len(todo)) if (progress and todo) else None
+        old_terms = {c["id"]: c["latent_terms"] for c in previous.chunks if "latent_terms" in c} if previous else {}
+        todo_terms = [c["id"] for c in chunks if c["id"] not in old_terms] if embedder.has_latent_terms else []
+        total = len(todo) + len(todo_terms)
+        advance = progress(total) if (progress and total) else None
         fresh = embedder.embed_passages(
             [embedding_text(normalize(texts[i]), embed_forms[i]) for i in todo], progress=advance
         )
         vectors = dict(old_vectors)
         vectors.update(zip(todo, fresh))
+        if embedder.has_latent_terms:
+            terms = dict(old_terms)
+            terms.update(zip(todo_terms, embedder.latent_terms(
+                [embedding_text(normalize(texts[i]), embed_forms[i]) for i in todo_terms], progress=advance,
+            )))
+            chunks = [dict(c, latent_terms=terms[c["id"]]) for c in chunks]
 
         dim = embedder.dim
         chunk_matrix = _matrix([vectors[c["id"]] for c in chunks], dim)
@@ -298,6 +307,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
             "embedder": embedder.id,
             "dim": dim,
             "metric": "inner_product",
+            "latent_terms": bool(embedder.has_latent_terms),
             "chunking": params,
             "files": file_meta,
             "counts": {"files": len(sources), "chunks": len(chunks), "sentences": len(sentences)},

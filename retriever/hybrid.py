@@ -10,6 +10,13 @@ A Russian or English question shares almost no terms with an Uzbek article, so i
 coverage is near zero and BM25's noise cannot drag the dense ranking down; an Uzbek
 question in any script shares most terms and gets the full lexical signal.
 
+What BM25 cannot give such a question, the embedder's sparse head can: its "latent
+terms" are shared across languages. When coverage is below ``LATENT_MAX_COVERAGE``:
+
+    score += latent_weight * (1 - coverage) * latent_scaled   (min-max scaled dot product)
+
+(Recall@1 on the benchmark 0.842 -> 0.868; Russian 0.64 -> 0.77.)
+
 The dense score of a passage is the mean of its own cosine and its best sentence's.
 An Uzbek question, in either script, is embedded in Uzbek Latin, the form the index
 embedded the Uzbek article in (:func:`ingest.text.embedding_text`).
@@ -33,6 +40,7 @@ from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisib
 from savol.language import detect_language
 
 MODES = ("hybrid", "dense", "bm25")
+LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
 
 # Words that point back to an earlier turn ("its president?", "Унинг президенти ким?").
 _REFERRING = set(
@@ -85,8 +93,10 @@ class HybridRetriever(BaseRetriever):
     mode: str = "hybrid"
     fold: bool = True
     lexical_weight: float = 1.5
+    latent_weight: float = 0.5  # 0 turns the sparse head off
 
     _bm25: Any = None
+    _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
     _vocab: set = set()
     _chunk_of_sentence: Any = None
 
@@ -100,6 +110,14 @@ class HybridRetriever(BaseRetriever):
             corpus = [lexical_tokens(c["text"], fold=False) for c in store.chunks]
         self._bm25 = BM25Okapi([toks or ["\x00"] for toks in corpus])
         self._vocab = {t for toks in corpus for t in toks}
+        terms = [c.get("latent_terms") for c in store.chunks]
+        if self.latent_weight and store.chunks and all(terms) and hasattr(self.embedder, "latent_terms"):
+            ids = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in terms])
+            self._latent = (
+                ids,
+                np.concatenate([np.asarray(t[1], dtype=np.float32) for t in terms]),
+                np.repeat(np.arange(len(terms)), [len(t[0]) for t in terms]),
+            )
         rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
         self._chunk_of_sentence = [[rows[s] for s in c["sentence_ids"] if s in rows] for c in store.chunks]
 
@@ -173,8 +191,20 @@ class HybridRetriever(BaseRetriever):
             score = dense_scaled
         else:
             score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
+            if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
+                score = score + self.latent_weight * (1 - coverage) * self._latent_scores(text)
         return {"score": score, "dense": dense, "lexical": lexical, "coverage": coverage,
                 "sentences": sentence_cos}
+
+    def _latent_scores(self, text: str) -> np.ndarray:
+        """Dot product of the question's latent terms with every chunk's, min-max scaled."""
+        ((ids, weights),) = self.embedder.latent_terms([self.dense_text(text)])
+        term_ids, term_weights, rows = self._latent
+        query = np.zeros(int(max(term_ids.max(), max(ids, default=0))) + 1, dtype=np.float32)
+        query[ids] = weights
+        raw = np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks))
+        span = float(raw.max() - raw.min())
+        return (raw - raw.min()) / span if span > 1e-9 else np.zeros_like(raw)
 
 
 def passage_document(chunk: dict, **scores) -> Document:

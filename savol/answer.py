@@ -22,7 +22,7 @@ from savol.language import detect_language, refusal
 
 # Calibrated on eval/qa_dev.jsonl with `python -m eval.calibrate` (raw cosine plus
 # the lexical bonus, not LangChain's relevance conversion): refuse below this.
-REFUSAL_THRESHOLD = 0.815
+REFUSAL_THRESHOLD = 0.8
 LEXICAL_BONUS = 0.25  # times coverage times the idf-weighted share of question terms in the sentence
 RANK_PRIOR = 0.03  # per rank of the passage the sentence comes from
 SECOND_SENTENCE_MARGIN = 0.03

@@ -174,7 +174,7 @@ class Savol:
                 return
             retriever = HybridRetriever(
                 store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
-                lexical_weight=self.settings.lexical_weight,
+                lexical_weight=self.settings.lexical_weight, latent_weight=self.settings.latent_weight,
             )
             # BM25 alone has no calibrated score to refuse on: it always answers.
             threshold = None if self.mode == "bm25" else REFUSAL_THRESHOLD

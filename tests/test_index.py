@@ -69,6 +69,7 @@ def test_manifest_records_what_was_built(built_index):
     (entry,) = manifest["files"].values()
     assert len(entry["sha256"]) == 64 and entry["date"] == "2025-12-20" and entry["language"] == "uz-Cyrl"
     assert manifest["counts"]["chunks"] > 30 and manifest["counts"]["sentences"] > 100
+    assert manifest["latent_terms"] is True
     assert set(manifest["checksums"]) == set(index_mod.DATA_FILES)
 
 

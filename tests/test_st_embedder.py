@@ -36,7 +36,9 @@ def test_index_built_with_st_records_its_embedder(tmp_path, embedder):
     (corpus / "a.md").write_text("Astana is the capital. Komatsu builds a plant.\n", encoding="utf-8")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=SPEC)
     build_index(settings, embedder)
-    assert load_store(settings.index_dir).embedder_id == SPEC
+    store = load_store(settings.index_dir)
+    assert store.embedder_id == SPEC
+    assert store.manifest["latent_terms"] is False and not any("latent_terms" in c for c in store.chunks)
     answer = Savol(settings).ask("Who builds a plant?")
     assert "Komatsu" in answer.answer or answer.refused
     with pytest.raises(EmbedderMismatch, match="--embedder"):
