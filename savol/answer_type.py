@@ -15,7 +15,7 @@ import alifbo
 
 _NUMBER_Q = re.compile(
     r"\b(нечта|неча|нечанчи|қанча|қанчага|nechta|necha|qancha|neçta|neça|qança|сколько|скольки|"
-    r"how many|how much|what percentage|what share|what amount)\b",
+    r"на какую сумму|какова сумма|какую сумму|how many|how much|what percentage|what share|what amount)\b",
     re.IGNORECASE,
 )
 _WHEN_Q = re.compile(
