@@ -293,7 +293,7 @@ def _turn_record(result: Answer) -> dict:
 def _notice(exc: Exception) -> str:
     """What a reader is told when a question fails; the details go to the server log only."""
     if isinstance(exc, BadQuestion):
-        return f"{BAD_QUESTION}: {exc}"
+        return f"{BAD_QUESTION}: {exc.reader_message}"
     if isinstance(exc, SavolError):
         log.error("cannot answer: %s", exc)
         return INDEX_BROKEN

@@ -3,13 +3,23 @@
 Every error carries a one-line, human message that names the problem and the fix.
 """
 
+from __future__ import annotations
+
 
 class SavolError(Exception):
     """Base class: ``str(error)`` is the message shown to a person."""
 
 
 class BadQuestion(SavolError):
-    """The question cannot be answered as given (empty, too long, undecodable)."""
+    """The question cannot be answered as given (empty, too long, undecodable).
+
+    ``str(error)`` is the English message (CLI, API); ``reader_message`` says the same in
+    Uzbek, for the chat page.
+    """
+
+    def __init__(self, message: str, reader_message: str | None = None):
+        super().__init__(message)
+        self.reader_message = reader_message or message
 
 
 class CorpusError(SavolError):

@@ -108,7 +108,9 @@ def assert_still_serving(url: str) -> None:
 def test_page_rejects_bad_question_before_the_model(app, model_calls, question, needle):
     """The page says what is wrong, keeps the question in the box, and the model never runs."""
     history = [{"role": "user", "content": HITACHI}, {"role": "assistant", "content": "An answer. [1]"}]
-    with pytest.warns(UserWarning, match=f"{chat_app.BAD_QUESTION}.*{needle}"):
+    # The page speaks Uzbek: the same reasons as the API's, in the page's language.
+    needle = {"empty": "Савол бўш", "limit is 2,000": "чегара — 2\u00a0000", "UTF-8": "UTF-8 бўлмаган"}[needle]
+    with pytest.warns(UserWarning, match=f"{chat_app.BAD_QUESTION}: .*{needle}"):
         steps = list(chat_app.respond(question, history, app=app))
     box, shown, _, _ = steps[-1]
     assert model_calls == []
