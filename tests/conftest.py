@@ -12,6 +12,7 @@ import pytest
 
 from savol.chain import Savol
 from savol.settings import PROJECT_ROOT, Settings
+from tests.llm_fakes import QUESTION, retrieve
 
 CORPUS = PROJECT_ROOT / "corpus"
 ARTICLE = next(CORPUS.glob("*.txt"))
@@ -101,3 +102,16 @@ def model_calls(app, monkeypatch) -> list[list[str]]:
 
     monkeypatch.setattr(app.embedder, "embed_queries", counting)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def _no_llm_from_env(monkeypatch):
+    """A developer's SAVOL_LLM must not turn the extractive tests into LLM tests."""
+    monkeypatch.delenv("SAVOL_LLM", raising=False)
+    monkeypatch.delenv("SAVOL_LLM_TIMEOUT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def docs(app):
+    """The passages retrieved for QUESTION (the same ones every LLM test sees)."""
+    return retrieve(app, QUESTION)

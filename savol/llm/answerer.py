@@ -9,11 +9,14 @@ than the timeout for a token.
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import queue
 import re
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Iterator
 
 from langchain_core.documents import Document
@@ -28,7 +31,7 @@ from savol.settings import LLM_TIMEOUT_S
 log = logging.getLogger("savol")
 
 RETRIES = 1  # one more attempt after HTTP 429 or 5xx, then the extractive answer
-RETRY_DELAY_S = 1.0  # a rate limit or a restarting server is often gone a second later
+RETRY_DELAY_S = 1.0  # a rate limit or a restarting server is often gone a second later (no Retry-After)
 TOTAL_TIMEOUT_FACTOR = 3  # a server that drips tokens cannot hold an answer for more than 3 timeouts
 _THINK = re.compile(r"<think>.*?(?:</think>\s*|$)", re.DOTALL)  # reasoning models' scratchpad
 
@@ -66,6 +69,26 @@ def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
     if any(isinstance(e, ConnectionError) for e in chain) or names & {"APIConnectionError", "ConnectError"}:
         return "could not connect to the LLM server", False
     return f"the LLM failed ({type(exc).__name__}: {_short(exc)})", False
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds a 429/503 reply's ``Retry-After`` header asks to wait (delta-seconds or an HTTP date)."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None and hasattr(headers, "get") else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _status(exc: BaseException) -> int | None:
@@ -155,9 +178,14 @@ class LLMAnswerer:
                 raise
             except Exception as exc:  # whatever the backend raises becomes a note, never a traceback
                 reason, retryable = describe_failure(exc, self.timeout)
+                wait = retry_after(exc)
+                if retryable and wait is not None and wait > self.timeout:
+                    # Waiting that long would keep the reader waiting; the quotes are ready now.
+                    reason, retryable = f"{reason}; it asks to wait {wait:g} s", False
                 if retryable and not received and attempt < self.retries:
-                    log.info("LLM %s: %s; retrying in %.1f s", self.name, reason, self.retry_delay)
-                    time.sleep(self.retry_delay)
+                    delay = self.retry_delay if wait is None else wait
+                    log.info("LLM %s: %s; retrying in %.1f s", self.name, reason, delay)
+                    time.sleep(delay)
                     continue
                 log.warning("LLM %s failed: %s", self.name, reason, exc_info=log.isEnabledFor(logging.DEBUG))
                 raise LLMFailure(reason) from exc
