@@ -493,6 +493,7 @@ def main(settings: Settings | None = None) -> int:
         app = Savol(settings)
         if app.ensure_index() is not None:
             print(f"savol: built the index in {settings.index_dir}", file=sys.stderr)
+        app.warm_up()
         build_app(app).launch(**options)
     except SavolError as exc:
         print(f"savol: {exc}", file=sys.stderr)

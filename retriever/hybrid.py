@@ -160,6 +160,13 @@ class HybridRetriever(BaseRetriever):
             ))
         return docs
 
+    def warm_up(self) -> None:
+        """Run the embedder (and its sparse head, when used) once."""
+        if self.mode != "bm25":
+            self.embedder.embed_queries(["savol"])
+            if self._latent is not None:
+                self.embedder.latent_terms(["savol"])
+
     def lexical_tokens(self, text: str) -> list[str]:
         return lexical_tokens(text, fold=self.fold)
 

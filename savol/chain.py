@@ -143,6 +143,12 @@ class Savol:
             return self.ingest(progress=progress)
         return None
 
+    def warm_up(self) -> None:
+        """Load what the first question would (the index, the embedder and its sparse head),
+        so a server's first reader does not wait for it."""
+        self.refresh()
+        self._parts[1].warm_up()
+
     @property
     def store(self) -> Store:
         self.refresh()

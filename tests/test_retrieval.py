@@ -200,3 +200,12 @@ def test_question_language(question, lang):
     from savol.language import detect_language
 
     assert detect_language(question) == lang
+
+
+def test_warm_up_runs_the_embedder_and_its_sparse_head(app, model_calls, monkeypatch):
+    """A server warms up before its first reader: the dense model and the sparse head both run."""
+    latent_calls = []
+    real = app.embedder.latent_terms
+    monkeypatch.setattr(app.embedder, "latent_terms", lambda texts, **kw: latent_calls.append(texts) or real(texts))
+    app.warm_up()
+    assert len(model_calls) == 1 and len(latent_calls) == 1
