@@ -9,7 +9,11 @@ from savol.settings import PROJECT_ROOT
 
 # Fixed subset: every 5th item of qa.jsonl from the first 150, plus the first unanswerables.
 SUBSET_STEP = 5
-RECALL_AT_5_FLOOR = 0.90
+# Floors a little under today's figures on this subset (R@5 1.00, R@1 0.93, answer accuracy 0.96),
+# so one unlucky question passes and a real regression does not.
+RECALL_AT_5_FLOOR = 0.95
+RECALL_AT_1_FLOOR = 0.82
+ANSWER_ACCURACY_FLOOR = 0.82
 
 
 def _subset():
@@ -24,7 +28,8 @@ def test_recall_at_5_floor_on_fixed_subset(settings):
     report = run_benchmark(items, ["hybrid"], settings)
     overall = report["metrics"]["hybrid"]["overall"]
     assert overall["recall@5"] >= RECALL_AT_5_FLOOR, overall
-    assert overall["answer_accuracy"] >= 0.6, overall
+    assert overall["recall@1"] >= RECALL_AT_1_FLOOR, overall
+    assert overall["answer_accuracy"] >= ANSWER_ACCURACY_FLOOR, overall
 
 
 def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypatch):
