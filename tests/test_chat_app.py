@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import re
@@ -16,6 +17,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 import chat_app
+from savol import page
 from savol.answer import Answer, Citation
 from savol.errors import SavolError
 from savol.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
@@ -160,8 +162,8 @@ def test_refusal_still_shows_closest_passages(client):
     """An off-topic question is refused in its language, with the nearest passages to check."""
     _, history, sources = client.submit(OFF_TOPIC, [], api_name="/chat").result()
     assert last_text(history) == "The article does not say."
-    assert chat_app.CLOSEST in sources
-    assert sources.count('class="savol-src"') == chat_app.CLOSEST_SHOWN
+    assert page.CLOSEST in sources
+    assert sources.count('class="savol-src"') == page.CLOSEST_SHOWN
 
 
 def test_public_api_is_only_ask(client):
@@ -274,23 +276,23 @@ def test_context_shows_neighbours_and_marks_the_quote(app):
     sentence = store.sentences[chunk["sentence_ids"][0]]
     start = chunk["text"].find(sentence["text"])
     page = chat_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}")
-    assert f"<mark>{chat_app.html.escape(sentence['text'])}</mark>" in page
+    assert f"<mark>{html.escape(sentence['text'])}</mark>" in page
     assert page.count('class="savol-around"') == 2
-    first_words = chat_app.html.escape(store.chunks[6]["text"].split()[0])
+    first_words = html.escape(store.chunks[6]["text"].split()[0])
     assert first_words in page.split('class="savol-focus"')[1]
 
 
 @pytest.mark.parametrize("cite", ["", "cite-nothere-1-2", "<script>", "cite-abc-1-2-3", None])
 def test_context_for_an_unknown_passage_is_a_message(app, cite):
     """The browser sends the reference; a stale or forged one gets a message, not an error."""
-    assert chat_app.GONE in chat_app.context_html(app.store, cite)
+    assert page.GONE in chat_app.context_html(app.store, cite)
 
 
 def test_header_names_title_date_and_outlet(app):
     """The page says which article it answers from, when it was published, and by whom."""
     page = chat_app.header_html(app.store)
     chunk = app.store.chunks[0]
-    assert chat_app.html.escape(chunk["title"]) in page and chunk["date"] in page and "Kazinform" in page
+    assert html.escape(chunk["title"]) in page and chunk["date"] in page and "Kazinform" in page
 
 
 def _like(index: int, liked=True, value="") -> gr.LikeData:
