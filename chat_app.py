@@ -21,7 +21,7 @@ import gradio as gr
 from savol.answer import Answer
 from savol.chain import Savol
 from savol.errors import BadQuestion, SavolError
-from savol.feedback import FeedbackNotSaved, record_vote
+from savol.feedback import VOTES, FeedbackNotSaved, record_vote
 from savol.page import (
     TITLE, LEAD, PLACEHOLDER, BAD_QUESTION, INDEX_BROKEN, UNEXPECTED, FEEDBACK_FAILED, WARNING,
     SOURCES_EMPTY, CONTEXT_EMPTY, HEAD, CITE_JS, CSS, sources_html, context_html, header_html,
@@ -157,7 +157,7 @@ def respond(message, history, turns=None, *, app: Savol):
 def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
     """Append the reader's vote on one answer to the feedback JSONL; warn (never fail) if it cannot."""
     vote = {True: "like", False: "dislike"}.get(data.liked, str(data.liked).lower())
-    if vote not in ("like", "dislike"):
+    if vote not in VOTES:
         return
     index = data.index if isinstance(data.index, int) else data.index[0]
     record = (turns or {}).get(str(index))

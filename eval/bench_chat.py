@@ -16,49 +16,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from eval.dataset import load_dataset
+from eval.load import memory_mb, start_server, stop_server
+from eval.metrics import percentile
 from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa_dev.jsonl"
-STARTUP_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _questions(path: Path, n: int) -> list[str]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    questions = [r["question"] for r in rows]
+    questions = [item.question for item in load_dataset(path)]
     return (questions * (n // max(1, len(questions)) + 1))[:n]
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))  # nearest rank
-    return ordered[rank]
-
-
-def memory_mb(pid: int) -> dict:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = round(int(value.split()[0]) / 1024, 1)
-    return {"rss_mb": fields.get("VmRSS"), "peak_rss_mb": fields.get("VmHWM")}
-
-
 def _summary(ms: list[float]) -> dict:
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 95), 1),
+    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
             "max_ms": round(max(ms), 1)}
 
 
@@ -69,23 +47,15 @@ def run(settings: Settings, questions: list[str]) -> dict:
     from savol.chain import Savol
 
     Savol(settings).ensure_index()  # "with an existing index": building it is not timed
-    port = free_port()
-    env = dict(os.environ, SAVOL_PORT=str(port), SAVOL_HOST="127.0.0.1", SAVOL_INDEX=str(settings.index_dir),
-               GRADIO_ANALYTICS_ENABLED="False")
-    started = time.perf_counter()
-    server = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "chat_app.py")], env=env, cwd=PROJECT_ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        try:
+            server, url = start_server(settings, log)
+        except SavolError:
+            log.seek(0)
+            raise SavolError(f"chat_app.py did not serve: {log.read()[-500:].decode('utf-8', 'replace')}") from None
     try:
-        client = None
-        while client is None:
-            if server.poll() is not None:
-                raise SavolError(f"chat_app.py exited: {server.stderr.read().decode(errors='replace')[-500:]}")
-            if time.perf_counter() - started > STARTUP_TIMEOUT_S:
-                raise SavolError(f"chat_app.py did not answer within {STARTUP_TIMEOUT_S} s")
-            try:
-                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-            except Exception:  # not listening yet
-                time.sleep(0.05)
+        client = Client(url, verbose=False)
         client.predict(questions[0], api_name="/ask")
         first_answer = time.perf_counter() - started
 
@@ -106,11 +76,7 @@ def run(settings: Settings, questions: list[str]) -> dict:
             "load_avg_1m": round(os.getloadavg()[0], 2),
         }
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from pathlib import Path
 from eval.dataset import LANGS, Item, load_dataset
 from eval.metrics import K_MAX, answer_correct, ranking_metrics, relevant, summarize
 from savol.errors import SavolError
+from savol.cli import llm_flags, settings_from_args
 from savol.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
@@ -166,7 +167,7 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                     notes.append(f"tutorial skipped: {exc}")
                     continue
             elif name == "llm":
-                config = SavolConfig(name, replace(settings, llm=base.llm, llm_timeout=base.llm_timeout), ingest_s)
+                config = SavolConfig(name, replace(settings, llm=base.llm), ingest_s)
                 try:
                     config.app.chain()  # loads the model now, so a missing extra is a note, not a crash
                 except SavolError as exc:
@@ -188,7 +189,8 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
             questions.extend(records)
     questions.sort(key=_badness)
     for q in questions:
-        q.pop("ranking", None) if q["ranking"] is None else None
+        if q["ranking"] is None:
+            del q["ranking"]
     return {"metrics": metrics, "questions": questions, "notes": notes}
 
 
@@ -203,10 +205,8 @@ def llm_metrics(records: list[dict]) -> dict:
     }
 
 
-def _fmt(value, pct: bool = True) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.3f}" if pct else f"{value:.0f}"
+def _fmt(value) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def _shown_path(path: Path) -> str:
@@ -303,10 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"configurations to run (default: all of {', '.join(ALL_CONFIGS)})")
     parser.add_argument("--plot", type=Path, help="draw Recall@k per configuration to this PNG")
     parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default ./corpus)")
-    parser.add_argument("--llm", metavar="SPEC",
-                        help="LLM for the llm config: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM)")
-    parser.add_argument("--llm-timeout", type=float, metavar="S",
-                        help="seconds to wait for the LLM's first token and between tokens (default 60)")
+    llm_flags(parser)  # for the llm config
     return parser
 
 
@@ -321,10 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             configs.remove("tutorial")
             notes.append("tutorial skipped: the [st] extra is not installed "
                          "(pip install torch==2.13.0 && pip install -e '.[st]')")
-        if args.llm_timeout is not None and not args.llm_timeout > 0:
-            raise SavolError(f"--llm-timeout must be a positive number of seconds, got {args.llm_timeout:g}")
-        base = Settings.from_env(corpus_dir=args.corpus, llm=args.llm,
-                                 llm_timeout=args.llm_timeout)
+        base = settings_from_args(args)
         report = run_benchmark(items, configs, base, notes)
     except SavolError as exc:
         print(f"savol eval: {exc}", file=sys.stderr)

@@ -27,16 +27,13 @@ from savol.settings import PROJECT_ROOT, Settings
 
 def evidence_scores(items, settings: Settings) -> list[tuple[bool, float | None]]:
     """``(answerable, best score or None when the answer-type check already refuses)`` per item."""
-    from retriever.hybrid import HybridRetriever, make_query
+    from retriever.hybrid import make_query
     from savol.answer import ExtractiveAnswerer
     from savol.chain import Savol
 
     app = Savol(settings)
     answerer = ExtractiveAnswerer(app.store, threshold=None, k=settings.k)
-    search = HybridRetriever(
-        store=app.store, embedder=app.embedder,
-        lexical_weight=settings.lexical_weight, latent_weight=settings.latent_weight,
-    )
+    search = app.retriever
     out = []
     for item in items:
         query = make_query(item.question, list(item.history), settings.max_history_turns)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from savol.errors import SavolError
-
-LANGS = ("uz-Cyrl", "uz-Latn", "ru", "en")
+from savol.language import LANGS
 REQUIRED = ("id", "lang", "question", "answers", "evidence", "answerable")
 
 

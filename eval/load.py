@@ -24,6 +24,7 @@ import argparse
 import ipaddress
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,8 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.bench_chat import free_port, memory_mb, percentile
 from eval.dataset import load_dataset
+from eval.metrics import percentile
 from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
 
@@ -48,6 +49,22 @@ WARMUP_QUESTIONS = 5  # first answers load the model and fill caches; "before" i
 MEMORY_SAMPLE_S = 0.1
 TARGET_P95_MS = 2000.0
 TARGET_MEMORY_GROWTH_MB = 50.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def memory_mb(pid: int) -> dict:
+    """The process's resident memory now (VmRSS) and its peak (VmHWM), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = round(int(value.split()[0]) / 1024, 1)
+    return {"rss_mb": fields.get("VmRSS"), "peak_rss_mb": fields.get("VmHWM")}
 
 
 def is_loopback(url: str) -> bool:

@@ -50,9 +50,7 @@ def summarize(records: list[dict]) -> dict:
     unanswerable = [r for r in records if not r["answerable"]]
     out: dict = {"n": len(records), "n_answerable": len(answerable), "n_unanswerable": len(unanswerable)}
     if answerable:
-        for key in ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"] + [
-            f"recall@{k}" for k in range(1, K_MAX + 1)
-        ]:
+        for key in [f"recall@{k}" for k in range(1, K_MAX + 1)] + ["mrr@10", "ndcg@10"]:
             out[key] = mean(r["ranking"][key] for r in answerable)
     with_answers = [r for r in answerable if r.get("answer_correct") is not None]
     if with_answers:

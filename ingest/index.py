@@ -283,20 +283,18 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
         texts = {c["id"]: c["text"] for c in chunks}
         texts.update({s["id"]: s["text"] for s in sentences})
         todo = [i for i in texts if i not in old_vectors]
+        latent = embedder.has_latent_terms
         old_terms = {c["id"]: c["latent_terms"] for c in previous.chunks if "latent_terms" in c} if previous else {}
-        todo_terms = [c["id"] for c in chunks if c["id"] not in old_terms] if embedder.has_latent_terms else []
+        todo_terms = [c["id"] for c in chunks if c["id"] not in old_terms] if latent else []
         total = len(todo) + len(todo_terms)
         advance = progress(total) if (progress and total) else None
-        fresh = embedder.embed_passages(
-            [embedding_text(normalize(texts[i]), embed_forms[i]) for i in todo], progress=advance
-        )
+        prepared = {i: embedding_text(normalize(texts[i]), embed_forms[i]) for i in dict.fromkeys(todo + todo_terms)}
+        fresh = embedder.embed_passages([prepared[i] for i in todo], progress=advance)
         vectors = dict(old_vectors)
         vectors.update(zip(todo, fresh))
-        if embedder.has_latent_terms:
+        if latent:
             terms = dict(old_terms)
-            terms.update(zip(todo_terms, embedder.latent_terms(
-                [embedding_text(normalize(texts[i]), embed_forms[i]) for i in todo_terms], progress=advance,
-            )))
+            terms.update(zip(todo_terms, embedder.latent_terms([prepared[i] for i in todo_terms], progress=advance)))
             chunks = [dict(c, latent_terms=terms[c["id"]]) for c in chunks]
 
         dim = embedder.dim
@@ -307,7 +305,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
             "embedder": embedder.id,
             "dim": dim,
             "metric": "inner_product",
-            "latent_terms": bool(embedder.has_latent_terms),
+            "latent_terms": bool(latent),
             "chunking": params,
             "files": file_meta,
             "counts": {"files": len(sources), "chunks": len(chunks), "sentences": len(sentences)},

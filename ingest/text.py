@@ -24,6 +24,8 @@ import unicodedata
 
 import alifbo
 
+from savol.language import detect_language
+
 # Characters removed before any use: C0/C1 controls except tab and newline,
 # zero-width and joiner marks, BOM, bidi embeddings/overrides/isolates, tag characters.
 _INVISIBLE = re.compile(
@@ -99,8 +101,12 @@ def uzbek_latin(text: str) -> str:
     return alifbo.to_old_latin(alifbo.from_cyrillic(text).text).text
 
 
-def embedding_text(text: str, language: str) -> str:
-    """The form of ``normalize``d text the embedder reads: Uzbek as Uzbek Latin, others unchanged."""
+def embedding_text(text: str, language: str | None = None) -> str:
+    """The form of ``normalize``d text the embedder reads: Uzbek as Uzbek Latin, others unchanged.
+
+    ``language`` is the document's; a question's (None) is detected from the text itself.
+    """
+    language = language or detect_language(text)
     return uzbek_latin(text) if language.startswith("uz") else text
 
 

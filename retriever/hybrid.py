@@ -37,7 +37,6 @@ from rank_bm25 import BM25Okapi
 
 from ingest.index import Store
 from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
-from savol.language import detect_language
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
@@ -97,6 +96,7 @@ class HybridRetriever(BaseRetriever):
 
     _bm25: Any = None
     _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
+    _latent_terms_seen: int = 0  # one past the highest term id any chunk has
     _vocab: set = set()
     _chunk_of_sentence: Any = None
 
@@ -113,6 +113,7 @@ class HybridRetriever(BaseRetriever):
         terms = [c.get("latent_terms") for c in store.chunks]
         if self.latent_weight and store.chunks and all(terms) and hasattr(self.embedder, "latent_terms"):
             ids = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in terms])
+            self._latent_terms_seen = int(ids.max(initial=-1)) + 1
             self._latent = (
                 ids,
                 np.concatenate([np.asarray(t[1], dtype=np.float32) for t in terms]),
@@ -120,10 +121,6 @@ class HybridRetriever(BaseRetriever):
             )
         rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
         self._chunk_of_sentence = [[rows[s] for s in c["sentence_ids"] if s in rows] for c in store.chunks]
-
-    def dense_text(self, text: str) -> str:
-        """The text to embed: Uzbek in either script is written as the index wrote its passages."""
-        return embedding_text(text, detect_language(text))
 
     # -- LangChain interface -------------------------------------------------
 
@@ -140,8 +137,9 @@ class HybridRetriever(BaseRetriever):
             query = Query(query)
         k = k or self.k
         texts = [normalize(strip_invisible(t)) for t in query.texts]
-        vectors = self.embedder.embed_queries([self.dense_text(t) for t in texts]) if self.mode != "bm25" else None
-        runs = [self._score(t, None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
+        embedded = [embedding_text(t) for t in texts]  # Uzbek in either script -> as the passages were
+        vectors = self.embedder.embed_queries(embedded) if self.mode != "bm25" else None
+        runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
         order = np.argsort(-score, kind="stable")[:k]
         docs = []
@@ -175,7 +173,7 @@ class HybridRetriever(BaseRetriever):
         distinct = set(tokens)
         return len(distinct & self._vocab) / len(distinct) if distinct else 0.0
 
-    def _score(self, text: str, vector: np.ndarray | None) -> dict:
+    def _score(self, text: str, embedded: str, vector: np.ndarray | None) -> dict:
         n = len(self.store.chunks)
         tokens = self.lexical_tokens(text)
         coverage = self.coverage(tokens)
@@ -199,16 +197,18 @@ class HybridRetriever(BaseRetriever):
         else:
             score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
             if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
-                score = score + self.latent_weight * (1 - coverage) * self._latent_scores(text)
+                score = score + self.latent_weight * (1 - coverage) * self._latent_scores(embedded)
         return {"score": score, "dense": dense, "lexical": lexical, "coverage": coverage,
                 "sentences": sentence_cos}
 
-    def _latent_scores(self, text: str) -> np.ndarray:
+    def _latent_scores(self, embedded: str) -> np.ndarray:
         """Dot product of the question's latent terms with every chunk's, min-max scaled."""
-        ((ids, weights),) = self.embedder.latent_terms([self.dense_text(text)])
+        ((ids, weights),) = self.embedder.latent_terms([embedded])
         term_ids, term_weights, rows = self._latent
-        query = np.zeros(int(max(term_ids.max(), max(ids, default=0))) + 1, dtype=np.float32)
-        query[ids] = weights
+        ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+        known = ids < self._latent_terms_seen  # a term no chunk has cannot score
+        query = np.zeros(self._latent_terms_seen, dtype=np.float32)
+        query[ids[known]] = weights[known]
         raw = np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks))
         span = float(raw.max() - raw.min())
         return (raw - raw.min()) / span if span > 1e-9 else np.zeros_like(raw)

@@ -130,6 +130,12 @@ class ExtractiveAnswerer:
                 df[token] = df.get(token, 0) + 1
         n = max(1, len(sentences))
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self._headings = [s for s in sentences if s.get("heading")]
+        self._chunk_of_heading: dict[str, dict] = {}  # the first chunk holding each heading
+        heading_ids = {s["id"] for s in self._headings}
+        for chunk in store.chunks:
+            for sid in heading_ids.intersection(chunk["sentence_ids"]):
+                self._chunk_of_heading.setdefault(sid, chunk)
 
     def _tokens(self, sentence: dict) -> list[str]:
         return sentence["tokens"] if self.fold else lexical_tokens(sentence["text"], fold=False)
@@ -156,10 +162,13 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda item: -item[0])
         return scored
 
-    def best_evidence(self, question: str, docs: list[Document]):
-        """The scored sentences and the index of the one to answer with (None: refuse)."""
+    def best_evidence(self, question: str, docs: list[Document], kind: str | None = None):
+        """The scored sentences and the index of the one to answer with (None: refuse).
+
+        ``kind`` is :func:`answer_type` of the question, worked out here when not given.
+        """
         scored = self.score_sentences(question, docs)
-        kind = answer_type(question)
+        kind = kind or answer_type(question)
         typed = [i for i, item in enumerate(scored[:TYPED_CANDIDATES]) if can_answer(kind, item[1]["text"])]
         if not scored or (kind and not typed):
             return scored, None
@@ -170,12 +179,13 @@ class ExtractiveAnswerer:
 
     def __call__(self, question: str, docs: list[Document], lang: str | None = None) -> Answer:
         lang = lang or detect_language(question)
-        scored, best = self.best_evidence(question, docs)
+        kind = answer_type(question)
+        scored, best = self.best_evidence(question, docs, kind)
         top = scored[0][0] if scored else 0.0
         if best is None:
             return Answer(question, refusal(lang), True, lang, retrieved=list(docs), evidence_score=top)
         lead = scored[best]
-        if answer_type(question) == "heading":
+        if kind == "heading":
             return self._section_heading(question, lang, lead, docs)
         chosen = [lead]
         for item in scored:
@@ -198,13 +208,12 @@ class ExtractiveAnswerer:
         """The heading of the section the best evidence stands in, with the sentence under it."""
         score, sentence, _doc = lead
         headings = [
-            s for s in self.store.sentences.values()
-            if s.get("heading") and s["source"] == sentence["source"] and s["start"] < sentence["start"]
+            s for s in self._headings if s["source"] == sentence["source"] and s["start"] < sentence["start"]
         ]
         if not headings:
             return Answer(question, refusal(lang), True, lang, retrieved=list(docs), evidence_score=score)
         heading = max(headings, key=lambda s: s["start"])
-        chunk = next(c for c in self.store.chunks if heading["id"] in c["sentence_ids"])
+        chunk = self._chunk_of_heading[heading["id"]]
         rank = next((d.metadata["rank"] for d in docs if d.metadata["chunk_id"] == chunk["id"]), None)
         item = (score, heading, passage_document(chunk, rank=rank, score=None))
         following = self._neighbour(item, +1)

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
@@ -81,6 +81,14 @@ def sentence_steps(result: Answer) -> Iterator[Answer]:
     yield result
 
 
+class _Loaded(NamedTuple):
+    """One index version and what serves it, swapped together."""
+
+    store: Store
+    retriever: HybridRetriever
+    answerer: ExtractiveAnswerer
+
+
 class Savol:
     """The product's core: load (or build) the index, answer questions, follow re-ingests."""
 
@@ -97,9 +105,8 @@ class Savol:
         self.mode = mode
         self.fold = fold
         self._lock = threading.Lock()
-        self._store: Store | None = None
+        self._loaded: _Loaded | None = None
         self._chain: Runnable | None = None
-        self._parts: tuple | None = None
         self._embedder = None
         self._chat_model = chat_model
         self._failed_version: str | None = None  # a new version that could not load, reported once
@@ -146,14 +153,18 @@ class Savol:
     def warm_up(self) -> None:
         """Load what the first question would (the index, the embedder and its sparse head),
         so a server's first reader does not wait for it."""
-        self.refresh()
-        self._parts[1].warm_up()
+        self.retriever.warm_up()
 
     @property
     def store(self) -> Store:
         self.refresh()
-        assert self._store is not None
-        return self._store
+        return self._loaded.store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The retriever over the index being served, as the chain uses it."""
+        self.refresh()
+        return self._loaded.retriever
 
     def refresh(self) -> None:
         """Load the version ``CURRENT`` points at if it is not the one held.
@@ -161,22 +172,24 @@ class Savol:
         While serving, a version that fails to load is reported and the held one keeps serving.
         """
         name = current_version(self.settings.index_dir)
-        if self._store is not None and self._store.version == name:
+        held = self._loaded.store if self._loaded else None
+        if held is not None and held.version == name:
             return
         with self._lock:
-            if self._store is not None and self._store.version == name:
+            held = self._loaded.store if self._loaded else None
+            if held is not None and held.version == name:
                 return
-            if name is None and self._store is None:
+            if name is None and held is None:
                 raise IndexMissing(f"No index in {self.settings.index_dir}; build it with: savol ingest")
-            if self._store is not None and name == self._failed_version:
+            if held is not None and name == self._failed_version:
                 return  # already reported; wait for the next ingest
             try:
                 store = load_store(self.settings.index_dir, self.embedder.id)
             except SavolError as exc:
-                if self._store is None:
+                if held is None:
                     raise
                 self._failed_version = name
-                log.warning("keeping index version %s: %s", self._store.version, exc)
+                log.warning("keeping index version %s: %s", held.version, exc)
                 return
             retriever = HybridRetriever(
                 store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
@@ -185,18 +198,17 @@ class Savol:
             # BM25 alone has no calibrated score to refuse on: it always answers.
             threshold = None if self.mode == "bm25" else REFUSAL_THRESHOLD
             answerer = ExtractiveAnswerer(store, fold=self.fold, k=self.settings.k, threshold=threshold)
-            self._parts = (store, retriever, answerer)
+            self._loaded = _Loaded(store, retriever, answerer)
             self._chain = None  # built on the first question, so ingesting never loads an LLM
-            self._store = store
 
     def chain(self) -> Runnable:
         """The chain over the index being served (built, and the LLM loaded, on first use)."""
         self.refresh()
         with self._lock:
             if self._chain is None:
-                store, retriever, answerer = self._parts
+                store, retriever, answerer = self._loaded
                 if self.chat_model is not None:
-                    checker = SupportChecker(store, self.embedder, dense_text=retriever.dense_text)
+                    checker = SupportChecker(store, self.embedder)
                     answerer = LLMAnswerer(self.chat_model, checker, answerer, self.answerer_name,
                                            timeout=self.settings.llm_timeout, k=self.settings.k)
                 self._chain = build_chain(retriever, answerer, self.settings.max_history_turns)
@@ -210,13 +222,7 @@ class Savol:
             IndexMissing, IndexCorrupt, EmbedderMismatch: the index cannot serve.
             LLMUnavailable: ``settings.llm`` names a backend that cannot be set up.
         """
-        started = time.perf_counter()
-        text = clean_question(question, self.settings.max_question_chars)
-        turns = clean_history(history, self.settings.max_history_turns, self.settings.max_question_chars)
-        chain = self.chain()
-        result = chain.invoke({"question": text, "history": turns, "timings_ms": {}})
-        result.retrieved = result.retrieved[:RETRIEVED_SHOWN]
-        result.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
+        *_, result = self.stream(question, history)
         return result
 
     def stream(self, question, history=None) -> Iterator[Answer]:

@@ -26,7 +26,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _llm_flags(parser: argparse.ArgumentParser) -> None:
+def llm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--llm", metavar="SPEC",
         help="answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM; default: extractive)",
@@ -56,20 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--history", action="append", metavar="TURN", help="an earlier question, for follow-ups (repeatable)"
     )
-    _llm_flags(ask)
+    llm_flags(ask)
 
     serve = sub.add_parser("serve", help="open the chat page")
     _common(serve)
     serve.add_argument("--host", help="address to bind (env SAVOL_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
-    _llm_flags(serve)
+    llm_flags(serve)
 
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
-def _settings(args) -> Settings:
+def settings_from_args(args) -> Settings:
+    """Settings from the environment, overridden by whichever of these flags ``args`` has."""
     timeout = getattr(args, "llm_timeout", None)
     if timeout is not None and not timeout > 0:
         raise SavolError(f"--llm-timeout must be a positive number of seconds, got {timeout:g}")
@@ -106,7 +107,7 @@ def cmd_ingest(args) -> int:
     from ingest.embeddings import get_embedder
     from ingest.index import build_index
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     progress = None if args.quiet else _progress_bar("embedding")
     report = build_index(settings, get_embedder(settings.embedder), rebuild=args.rebuild, progress=progress)
     if report.changed:
@@ -156,7 +157,7 @@ def _check_llm(settings: Settings) -> Settings:
 def cmd_ask(args) -> int:
     from savol.chain import Savol
 
-    app = Savol(_check_llm(_settings(args)))
+    app = Savol(_check_llm(settings_from_args(args)))
     app.ensure_index(progress=_progress_bar("building the index (first run)"))
     if args.question != "-":
         result = app.ask(args.question, history=args.history)
@@ -207,7 +208,7 @@ def _stdin_lines(stream, limit: int):
 def cmd_serve(args) -> int:
     import chat_app
 
-    return chat_app.main(_check_llm(_settings(args)))
+    return chat_app.main(_check_llm(settings_from_args(args)))
 
 
 def cmd_eval(args) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from eval.load import free_port
 from savol.chain import Savol
 from savol.settings import PROJECT_ROOT, Settings
 from tests.llm_fakes import QUESTION, retrieve
@@ -69,11 +69,8 @@ def _serving(app: Savol, **settings):
     """The page over ``app`` on a free loopback port, launched as `savol serve` launches it."""
     import chat_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     demo = chat_app.build_app(app)
-    options = chat_app.launch_options(replace(app.settings, port=port, **settings))
+    options = chat_app.launch_options(replace(app.settings, port=free_port(), **settings))
     _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
     try:
         yield url

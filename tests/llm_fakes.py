@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from retriever.hybrid import HybridRetriever, make_query
+from retriever.hybrid import make_query
 from savol.chain import Savol
 
 QUESTION = "Япония Бош вазири ким?"
@@ -85,11 +85,7 @@ def scripted(*items) -> ScriptedChat:
 
 def retrieve(app, question):
     """What the chain retrieves for ``question``: the first ``k`` are given to the LLM."""
-    retriever = HybridRetriever(
-        store=app.store, embedder=app.embedder, k=app.settings.k,
-        lexical_weight=app.settings.lexical_weight, latent_weight=app.settings.latent_weight,
-    )
-    return retriever.search(make_query(question), k=10)
+    return app.retriever.search(make_query(question), k=10)
 
 
 def n_with(docs, needle: str, k: int = 3) -> int:

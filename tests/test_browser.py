@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,17 +27,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def url(app):
+def url(app, serve_page):
     """The page on a free local port, launched as `savol serve` launches it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = chat_app.build_app(app)
-    _, local_url, _ = demo.launch(
-        **chat_app.launch_options(replace(app.settings, port=port)), prevent_thread_lock=True, quiet=True
-    )
-    yield local_url
-    demo.close()
+    with serve_page(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ import html
 import http.client
 import json
 import re
-import socket
-from contextlib import contextmanager
 from dataclasses import replace
 from urllib.parse import urlparse
 
@@ -42,24 +40,6 @@ MULTI_SENTENCE = [
 _LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-[0-9a-f-]+\)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(app):
-    """The page over ``app`` on a free local port, with the launch options `savol serve` uses."""
-    demo = chat_app.build_app(app)
-    options = chat_app.launch_options(replace(app.settings, port=free_port()))
-    _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
-    try:
-        yield url
-    finally:
-        demo.close()
-
-
 def plain(markdown: str) -> str:
     """The chat's Markdown back to the core's answer text: ``[\\[1\\]](#cite-…)`` -> ``[1]``."""
     return re.sub(r"\\(.)", r"\1", _LINK.sub(r"[\1]", markdown))
@@ -70,8 +50,8 @@ def last_text(history: list) -> str:
 
 
 @pytest.fixture(scope="module")
-def url(app):
-    with serving(app) as url:
+def url(app, serve_page):
+    with serve_page(app) as url:
         yield url
 
 

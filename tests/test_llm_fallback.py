@@ -4,7 +4,6 @@ to the extractive answer with a note; retries are bounded and honour Retry-After
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from eval.load import free_port
 from savol.chain import Savol
 from savol.llm.answerer import retry_after
 from tests.llm_fakes import (
@@ -87,7 +87,7 @@ def test_stall_between_streamed_tokens_times_out(settings):
 def test_closed_port_falls_back_with_a_note(settings, app, monkeypatch):
     """A real OpenAI-compatible client against a loopback port nobody listens on."""
     pytest.importorskip("langchain_openai", reason="needs the [openai] extra: pip install -e '.[openai]'")
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{_closed_port()}/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     started = time.perf_counter()
     result = Savol(replace(settings, llm="openai:any-model", llm_timeout=10)).ask(QUESTION)
@@ -101,7 +101,7 @@ def test_cli_closed_port_prints_the_note_not_a_traceback(built_index):
     """`savol ask --llm` with the server down: exit 0, the quoted answer, a note line, no traceback."""
     pytest.importorskip("langchain_openai", reason="needs the [openai] extra: pip install -e '.[openai]'")
     env = dict(os.environ, SAVOL_INDEX=str(built_index), PYTHONIOENCODING="utf-8",
-               OPENAI_BASE_URL=f"http://127.0.0.1:{_closed_port()}/v1")
+               OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1")
     proc = subprocess.run([sys.executable, "-m", "savol.cli", "ask", QUESTION, "--llm", "openai:m",
                            "--llm-timeout", "5"], capture_output=True, env=env, timeout=120)
     out, err = proc.stdout.decode(), proc.stderr.decode()
@@ -109,11 +109,6 @@ def test_cli_closed_port_prints_the_note_not_a_traceback(built_index):
     assert "Такаичи" in out and "Note: The LLM answer (llm:openai:m) is not shown" in out
     assert "Traceback" not in out + err
 
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- Retry-After ------------------------------------------------------------------------

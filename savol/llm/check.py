@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
-from ingest.text import lexical_tokens, match_key, normalize, strip_invisible
+from ingest.text import embedding_text, lexical_tokens, match_key, normalize, strip_invisible
 from savol.answer import Answer, Citation
 from savol.errors import SavolError
 from savol.language import REFUSALS, refusal
@@ -110,10 +110,13 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     return claims
 
 
+_REFUSAL_KEYS = [match_key(r).rstrip(".") for r in REFUSALS.values()]
+
+
 def is_refusal(sentence: str) -> bool:
     """The LLM said the article does not cover the question (in any reader language)."""
     key = match_key(sentence)
-    return any(match_key(r).rstrip(".") in key for r in REFUSALS.values())
+    return any(r in key for r in _REFUSAL_KEYS)
 
 
 def passage_citation(n: int, doc: Document, quote: str = "", supported: bool | None = None) -> Citation:
@@ -138,24 +141,30 @@ class SupportChecker:
 
     Args:
         store: the loaded index; sentence vectors are rows of ``store.sentence_index``.
-        embedder: the store's e5 embedder (claims are embedded as queries).
-        dense_text: how the retriever prepares text for the embedder (Uzbek in either script -> Uzbek Latin).
+        embedder: the store's e5 embedder (claims are embedded as queries, as the retriever embeds
+            questions).
     """
 
-    def __init__(self, store, embedder, dense_text=None):
+    def __init__(self, store, embedder):
         self.store = store
         self.embedder = embedder
-        self.dense_text = dense_text or (lambda text: text)
         index = store.sentence_index
         self._vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 1), np.float32)
         self._row = {sid: i for i, sid in enumerate(store.sentence_ids)}
+        # Sentences addressed to a model ("ignore the instructions…") are never evidence.
+        self._instructions = {sid for sid, s in store.sentences.items() if looks_like_instruction(s["text"])}
+
+    def embed_claims(self, claims: list[str]) -> np.ndarray:
+        """Claim vectors, embedded as the retriever embeds questions."""
+        prepared = [embedding_text(normalize(strip_invisible(c))) for c in claims]
+        return np.asarray(self.embedder.embed_queries(prepared), dtype=np.float32)
 
     def evidence(self, doc: Document) -> list[dict]:
         """The sentences of ``doc`` that may support a claim (text addressed to the model may not)."""
         out = []
         for sid in doc.metadata.get("sentence_ids", []):
             sentence = self.store.sentences.get(sid)
-            if sentence is not None and sid in self._row and not looks_like_instruction(sentence["text"]):
+            if sentence is not None and sid in self._row and sid not in self._instructions:
                 out.append(sentence)
         return out
 
@@ -185,8 +194,7 @@ class SupportChecker:
         facts = [c for c in claims if not is_refusal(c.text)]
         if not facts:
             return claims, invalid
-        prepared = [self.dense_text(normalize(strip_invisible(c.text))) for c in facts]
-        vectors = np.asarray(self.embedder.embed_queries(prepared), dtype=np.float32)
+        vectors = self.embed_claims([c.text for c in facts])
         for claim, vector in zip(facts, vectors):
             scores = {n: self.support(claim.text, vector, passages[n - 1]) for n in range(1, len(passages) + 1)}
             held = [n for n in claim.cited if scores[n][0] >= SUPPORT_THRESHOLD]
@@ -240,8 +248,7 @@ class SupportChecker:
             warnings.append(f"{unverified} sentence(s) could not be verified against the article and are "
                             f"marked {label}.")
         flagged = [n for n, doc in enumerate(passages, start=1)
-                   if any(looks_like_instruction(self.store.sentences[s]["text"])
-                          for s in doc.metadata.get("sentence_ids", []) if s in self.store.sentences)]
+                   if self._instructions.intersection(doc.metadata.get("sentence_ids", []))]
         if flagged:
             warnings.append("Passage " + ", ".join(f"[{n}]" for n in flagged) + " contains text addressed to "
                             "an AI model; it was treated as data and not used as evidence.")
