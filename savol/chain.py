@@ -222,8 +222,9 @@ class Savol:
             IndexMissing, IndexCorrupt, EmbedderMismatch: the index cannot serve.
             LLMUnavailable: ``settings.llm`` names a backend that cannot be set up.
         """
-        *_, result = self.stream(question, history)
-        return result
+        started = time.perf_counter()
+        inputs = self._inputs(question, history)
+        return self._finish(self.chain().invoke(inputs), started)
 
     def stream(self, question, history=None) -> Iterator[Answer]:
         """Answer one question, yielding the answer as it grows; the last one is final.
@@ -237,9 +238,18 @@ class Savol:
             BadQuestion, IndexMissing, IndexCorrupt, EmbedderMismatch, LLMUnavailable: as :meth:`ask`.
         """
         started = time.perf_counter()
+        inputs = self._inputs(question, history)
+        for result in self.chain().stream(inputs):
+            yield self._finish(result, started)
+
+    def _inputs(self, question, history) -> dict:
+        """The chain's input: the question and history cleaned (no model runs on bad input)."""
         text = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history, self.settings.max_history_turns, self.settings.max_question_chars)
-        for result in self.chain().stream({"question": text, "history": turns, "timings_ms": {}}):
-            result.retrieved = result.retrieved[:RETRIEVED_SHOWN]
-            result.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
-            yield result
+        return {"question": text, "history": turns, "timings_ms": {}}
+
+    @staticmethod
+    def _finish(result: Answer, started: float) -> Answer:
+        result.retrieved = result.retrieved[:RETRIEVED_SHOWN]
+        result.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
+        return result
