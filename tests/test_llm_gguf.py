@@ -11,6 +11,7 @@ a note, within the timeout, never an exception.
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from dataclasses import replace
 
@@ -37,8 +38,12 @@ def gguf_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def gemma_app(settings, gguf_path):
     yield Savol(replace(settings, llm=f"gguf:{gguf_path}", llm_timeout=TIMEOUT_S))
-    # The model holds a few hundred MB; free it now, not at a later garbage collection in the
-    # middle of another module's memory measurement (tests/test_load.py samples this process).
+    # The model holds a few hundred MB. A generation the answerer stopped waiting for ends at its
+    # next token; let it, then free the model now rather than in the middle of another module's
+    # memory measurement (tests/test_load.py samples this process).
+    for thread in threading.enumerate():
+        if thread.name == "savol-llm":
+            thread.join(timeout=ANSWER_BUDGET_S)
     gc.collect()
 
 
