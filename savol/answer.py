@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 
 from ingest.text import lexical_tokens, match_key
 from retriever.hybrid import passage_document
-from savol.answer_type import answer_type, can_answer
+from savol.answer_type import answer_type, can_answer, counted_noun, counts
 from savol.language import detect_language, refusal
 
 # Calibrated on eval/qa_dev.jsonl with `python -m eval.calibrate` (raw cosine plus
@@ -169,7 +169,12 @@ class ExtractiveAnswerer:
         """
         scored = self.score_sentences(question, docs)
         kind = kind or answer_type(question)
-        typed = [i for i, item in enumerate(scored[:TYPED_CANDIDATES]) if can_answer(kind, item[1]["text"])]
+        noun = counted_noun(question) if kind == "number" else None
+        # "How many X": the best sentence whose number counts X answers, however it ranks.
+        counting = [i for i, item in enumerate(scored) if noun and counts(item[1]["text"], noun)]
+        typed = counting or [
+            i for i, item in enumerate(scored[:TYPED_CANDIDATES]) if can_answer(kind, item[1]["text"])
+        ]
         if not scored or (kind and not typed):
             return scored, None
         best = typed[0] if kind else 0
@@ -188,10 +193,11 @@ class ExtractiveAnswerer:
         if kind == "heading":
             return self._section_heading(question, lang, lead, docs)
         chosen = [lead]
+        noun = counted_noun(question) if kind == "number" else None
         for item in scored:
             if len(chosen) >= MAX_SENTENCES - 1 or item[0] < lead[0] - SECOND_SENTENCE_MARGIN:
                 break
-            if item[1]["id"] != lead[1]["id"]:
+            if item[1]["id"] != lead[1]["id"] and (noun is None or counts(item[1]["text"], noun)):
                 chosen.append(item)
         # The sentence after the best one often carries the answer to a question that
         # restates the best one ("... a state agency exists." -> "Its name is JOGMEC.").

@@ -5,6 +5,8 @@ sentences holds one, the article does not answer the question, however similar
 those sentences are ("How much will Komatsu spend?" next to a paragraph about
 Komatsu that names no sum). "What is the section about ... called?" wants the
 heading above the best evidence; headings are never an answer otherwise.
+"How many excavators ...?" also names what is counted: the sentence whose number
+counts excavators answers it, not a nearby one counting countries.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ _NUMBER = re.compile(
     r"\d|\b(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|"
     r"million|milliard)(ta|nçi|inçi|kunlik|yillik|lab)?\b"
 )
+# The word after an Uzbek "how many" is the counted noun ("nechta ekskavatori").
+_COUNT_ASK = re.compile(r"\b(neçta|neça|qança|qançaga|neçançi)\s+(\w+)")
+_COUNT = re.compile(
+    r"^(\d+|(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|million|"
+    r"milliard)(ta|dan|ga|da|lab|nçi|inçi)?)$"
+)
+COUNT_WINDOW = 3  # the counted noun follows its number within this many words ("200 dan ortiq ekskavator")
+STEM = 6  # compare words on their first letters: Uzbek adds suffixes ("ekskavatori", "ekskavatorlar")
 _DATE = re.compile(
     r"\b(1[89]|20)\d\d\b|\b(yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|"
     r"dekabr|kelgusi yil|ötgan yil|bugun|ertaga)"
@@ -57,3 +67,18 @@ def can_answer(kind: str | None, sentence: str) -> bool:
         return True
     key = alifbo.fold_search_key(sentence)
     return bool((_NUMBER if kind == "number" else _DATE).search(key))
+
+
+def counted_noun(question: str) -> str | None:
+    """The stem of the noun an Uzbek "how many" question counts ("nechta ekskavatori" -> "ekskav")."""
+    found = _COUNT_ASK.search(alifbo.fold_search_key(question))
+    return found.group(2)[:STEM] if found else None
+
+
+def counts(sentence: str, noun: str) -> bool:
+    """True when a number in ``sentence`` is followed, within a few words, by ``noun`` (a stem)."""
+    words = re.findall(r"\w+", alifbo.fold_search_key(sentence))
+    return any(
+        _COUNT.match(word) and any(w[:STEM] == noun for w in words[i + 1: i + 1 + COUNT_WINDOW])
+        for i, word in enumerate(words)
+    )

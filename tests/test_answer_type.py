@@ -2,7 +2,7 @@
 
 import pytest
 
-from savol.answer_type import answer_type, can_answer
+from savol.answer_type import answer_type, can_answer, counted_noun, counts
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,25 @@ def test_a_number_question_needs_a_number_in_any_script():
     assert not can_answer("number", "Компания Марказий Осиёда фаолият юритади.")
     assert can_answer("date", "2004 йилда формат ташкил этилди.")
     assert not can_answer("date", "Формат ташкил этилди.")
+
+
+@pytest.mark.parametrize(
+    "question, noun",
+    [
+        ("Hitachi компаниясининг Қозоғистонда нечта экскаватори ишламоқда?", "ekskav"),
+        ("Qozog'istonda Hitachi'ning nechta karyer samosvali ishlamoqda?", "karyer"),
+        ("Qozoğistonda kompaniyaning qança uskunasi işlatiladi?", "uskuna"),
+        ("Сколько экскаваторов Hitachi работает в Казахстане?", None),  # Russian nouns never match Uzbek text
+        ("Саммит қачон бўлиб ўтди?", None),
+    ],
+)
+def test_the_counted_noun_of_a_how_many_question(question, noun):
+    assert counted_noun(question) == noun
+
+
+def test_a_number_counts_the_noun_that_follows_it():
+    """"How many excavators": 200 counts excavators; 150 counts countries, not excavators."""
+    assert counts("Хусусан, 200 дан ортиқ экскаватор ва 100 га яқин самосваллар ишламоқда.", "ekskav")
+    assert not counts("Экскаваторлари 150 дан ортиқ мамлакатларда фаолият юритмоқда.", "ekskav")
+    assert counts("Ҳозирда Қозоғистонда мингдан ортиқ ускуналаримиздан фойдаланилмоқда.", "uskuna")
+    assert not counts("Uskunalar ko'p mamlakatlarda ishlaydi.", "uskuna")

@@ -149,6 +149,13 @@ def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(app):
     assert quotes.index("Унинг номи — JOGMEC.") > 0  # in the article's order
 
 
+def test_a_how_many_question_is_answered_by_the_number_that_counts_its_noun(app):
+    """The company's equipment "in over 150 countries" does not say how much of it works in Kazakhstan."""
+    result = app.ask("Qozog'istonda kompaniyaning qancha uskunasi ishlatiladi?")
+    assert not result.refused and "мингдан ортиқ ускуналаримиздан" in result.answer
+    assert "150 дан ортиқ мамлакатларда" not in result.answer
+
+
 def test_headings_are_not_answers_to_other_questions(app):
     result = app.ask("Ватандошлар билан учрашувда нималар муҳокама қилинди?")
     headings = {s["text"] for s in app.store.sentences.values() if s.get("heading")}
