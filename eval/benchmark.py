@@ -35,6 +35,9 @@ from savol.cli import llm_flags, settings_from_args
 from savol.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
+# The calibration set: the refusal threshold is calibrated on it (python -m eval.calibrate).
+# The benchmark also reports the rest of a dataset on its own.
+CALIBRATION_DATASET = PROJECT_ROOT / "eval" / "qa_dev.jsonl"
 SAVOL_CONFIGS = {
     "bm25": {"mode": "bm25", "fold": True},
     "dense": {"mode": "dense", "fold": True},
@@ -146,10 +149,25 @@ def build_settings(base: Settings, workdir: Path) -> tuple[Settings, float]:
     return settings, time.perf_counter() - started
 
 
+def calibration_keys(path: Path = CALIBRATION_DATASET) -> set[tuple]:
+    """``(question, history)`` of every calibration item (empty when the file is missing)."""
+    if not Path(path).exists():
+        return set()
+    return {(item.question, item.history) for item in load_dataset(path)}
+
+
 def run_benchmark(items: list[Item], configs: list[str], base: Settings | None = None,
-                  notes: list[str] | None = None) -> dict:
-    """Run ``configs`` on ``items``; returns ``{"metrics": ..., "questions": [...], "notes": [...]}``."""
+                  notes: list[str] | None = None, calibration: set[tuple] | None = None) -> dict:
+    """Run ``configs`` on ``items``; returns ``{"metrics": ..., "questions": [...], "notes": [...]}``.
+
+    ``calibration`` (``(question, history)`` pairs, :func:`calibration_keys`): when the dataset mixes
+    calibration questions with others, the others are also summarised alone under ``held_out``.
+    """
     base = base or Settings.from_env()
+    calibration = calibration or set()
+    held_out = {item.id for item in items if (item.question, item.history) not in calibration}
+    if len(held_out) == len(items):
+        held_out = set()  # no calibration question in it: the overall figures say it all
     notes = notes if notes is not None else []
     metrics, questions = {}, []
     if "llm" in configs and not base.llm:
@@ -183,6 +201,7 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                 "overall": summarize(records) | (llm_metrics(records) if name == "llm" else {}),
                 "by_lang": by_lang,
                 "follow_ups": summarize(follow_ups) if follow_ups else None,
+                "held_out": summarize([r for r in records if r["id"] in held_out]) if held_out else None,
                 "ingest_s": config.ingest_s,
                 "peak_rss_mb": _peak_rss_mb(),
             }
@@ -248,6 +267,17 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         cells.append("—" if not f else
                      f"{_fmt(f.get('recall@1'))} / {_fmt(f.get('recall@5'))} / {_fmt(f.get('answer_accuracy'))}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    held = {name: m["held_out"] for name, m in report["metrics"].items() if m.get("held_out")}
+    if held:
+        n = next(iter(held.values()))["n"]
+        lines += ["", f"Outside the calibration set: the {n} questions not in "
+                  f"`{_shown_path(CALIBRATION_DATASET)}`, where the refusal threshold is calibrated:", "",
+                  "| config | R@1 | R@5 | answer acc | citation prec | refusal rec | false refusals |",
+                  "|---|" + "---|" * 6]
+        lines += [f"| {name} | {_fmt(o.get('recall@1'))} | {_fmt(o.get('recall@5'))} | "
+                  f"{_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('citation_precision'))} | "
+                  f"{_fmt(o.get('refusal_recall'))} | {_fmt(o.get('false_refusal_rate'))} |"
+                  for name, o in held.items()]
     if "llm" in report["metrics"]:
         o = report["metrics"]["llm"]["overall"]
         lines += ["", "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):", "",
@@ -319,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             notes.append("tutorial skipped: the [st] extra is not installed "
                          "(pip install torch==2.13.0 && pip install -e '.[st]')")
         base = settings_from_args(args)
-        report = run_benchmark(items, configs, base, notes)
+        report = run_benchmark(items, configs, base, notes, calibration=calibration_keys())
     except SavolError as exc:
         print(f"savol eval: {exc}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 import json
 
 from eval.benchmark import main as eval_main
-from eval.benchmark import run_benchmark
+from eval.benchmark import calibration_keys, run_benchmark
 from eval.dataset import load_dataset
 from savol.settings import PROJECT_ROOT
 
@@ -35,9 +35,12 @@ def test_recall_at_5_floor_on_fixed_subset(settings):
 def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypatch):
     """`savol eval` prints the table and writes report.json (worst first) and the Recall@k plot."""
     dataset = tmp_path / "mini.jsonl"
+    calibration = calibration_keys()
+    tuned = [i for i in _subset() if (i.question, i.history) in calibration][:4]
+    other = [i for i in load_dataset(PROJECT_ROOT / "eval" / "qa.jsonl") if (i.question, i.history) not in calibration]
     rows = [json.dumps(i.__dict__ | {"answers": list(i.answers), "evidence": list(i.evidence),
                                       "history": list(i.history)}, ensure_ascii=False)
-            for i in _subset()[:6]]
+            for i in tuned + other[:2]]
     dataset.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out, plot = tmp_path / "report.json", tmp_path / "recall.png"
     monkeypatch.setenv("SAVOL_CORPUS", str(settings.corpus_dir))
@@ -46,6 +49,9 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     assert code == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     assert set(report["metrics"]) == {"bm25", "hybrid"}
+    # The two questions outside the calibration set are also reported alone.
+    assert report["metrics"]["hybrid"]["held_out"]["n"] == 2
+    assert "Outside the calibration set: the 2 questions" in report["table"]
     record = report["questions"][0]
     assert {"config", "id", "lang", "question", "answer", "refused", "citations", "retrieved", "latency_ms"} <= set(record)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
