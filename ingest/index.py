@@ -111,6 +111,16 @@ def current_version(index_dir: Path) -> str | None:
     return name
 
 
+def schema_version(index_dir: Path) -> int | None:
+    """The schema of the version being served, from its manifest; None when it cannot be read."""
+    name = current_version(index_dir)
+    try:
+        manifest = json.loads((Path(index_dir) / "versions" / str(name) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("schema_version") if isinstance(manifest, dict) else None
+
+
 def load_store(index_dir: Path, embedder_id: str | None = None) -> Store:
     """Load and verify the version being served.
 

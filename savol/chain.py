@@ -19,7 +19,9 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from ingest.embeddings import get_embedder
-from ingest.index import IngestReport, Store, build_index, current_version, load_store
+from ingest.index import (
+    SCHEMA_VERSION, IngestReport, Store, build_index, current_version, load_store, schema_version,
+)
 from retriever.hybrid import HybridRetriever, Query, make_query
 from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
 from savol.errors import IndexMissing, SavolError
@@ -145,9 +147,16 @@ class Savol:
         return report
 
     def ensure_index(self, progress=None) -> IngestReport | None:
-        """Build the index when there is none, so a first run just works."""
-        if current_version(self.settings.index_dir) is None:
+        """Build the index when there is none, or rebuild one another savol version wrote (it is
+        derived from the corpus), so a first run, and the first run after an upgrade, just work."""
+        index_dir = self.settings.index_dir
+        if current_version(index_dir) is None:
             return self.ingest(progress=progress)
+        schema = schema_version(index_dir)
+        if schema is not None and schema != SCHEMA_VERSION:
+            log.warning("the index in %s has schema %s, this savol reads %s: rebuilding it",
+                        index_dir, schema, SCHEMA_VERSION)
+            return self.ingest(rebuild=True, progress=progress)
         return None
 
     def warm_up(self) -> None:

@@ -158,7 +158,7 @@ def cmd_ask(args) -> int:
     from savol.chain import Savol
 
     app = Savol(_check_llm(settings_from_args(args)))
-    app.ensure_index(progress=_progress_bar("building the index (first run)"))
+    app.ensure_index(progress=_progress_bar("building the index"))
     if args.question != "-":
         result = app.ask(args.question, history=args.history)
         _print_answer(result, args.json)

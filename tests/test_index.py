@@ -167,6 +167,20 @@ def test_index_from_another_schema_version_says_how_to_rebuild(index_copy):
         load_store(index_copy)
 
 
+def test_an_index_from_another_savol_version_is_rebuilt_on_first_use(index_copy, settings):
+    """After an upgrade, `savol ask` and `savol serve` rebuild the index instead of refusing to start."""
+    manifest_path = _version_dir(index_copy) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["schema_version"] = index_mod.SCHEMA_VERSION - 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    app = Savol(Settings(corpus_dir=settings.corpus_dir, index_dir=index_copy))
+    report = app.ensure_index()
+    assert report is not None and report.embedded > 0
+    assert index_mod.schema_version(index_copy) == index_mod.SCHEMA_VERSION
+    assert app.ensure_index() is None  # now current: nothing to do
+    assert not app.ask("Komatsu nima qurmoqchi?").refused
+
+
 def test_missing_index_is_reported(tmp_path):
     """Asking before ingesting names the command that builds the index."""
     with pytest.raises(IndexMissing, match="savol ingest"):
