@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.text import strip_invisible
+from ingest.text import fold_confusables, strip_invisible
 from savol.errors import CorpusError
 
 SUFFIXES = (".txt", ".md")
@@ -34,6 +34,19 @@ class SourceFile:
     date: str
     text: str
     paragraphs: tuple[Paragraph, ...]
+
+
+# A news dateline opens the body: "ASTANA. Kazinform – ..." (city in capitals, full stop, outlet, dash).
+_DATELINE = re.compile(r"^\s*([^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*)\.\s+([^\W\d_][\w.&'-]*(?: [^\W_][\w.&'-]*){0,2}?)\s*[–—-]\s")
+
+
+def dateline_outlet(body: str) -> str | None:
+    """The outlet a dateline names ("ASTANA. Kazinform – Today ..." -> "Kazinform"), else None.
+
+    Look-alike letters from the other script are folded first ("Кazinform" -> "Kazinform").
+    """
+    found = _DATELINE.match(fold_confusables(body))
+    return found.group(2) if found and found.group(1).isupper() else None
 
 
 def list_corpus(corpus_dir: Path) -> list[Path]:

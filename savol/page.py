@@ -6,11 +6,10 @@ from __future__ import annotations
 import html
 import re
 
+from ingest.corpus import dateline_outlet
 from savol.answer import Answer
 
 CLOSEST_SHOWN = 3  # passages shown beside a refusal, so the reader can check for themselves
-# The corpus header carries title and date only; the outlet is named in the file name.
-PUBLISHERS = {"kazinform": "Kazinform"}
 
 # Interface text (Uzbek, Cyrillic).
 TITLE = "Савол — мақола бўйича савол-жавоб"
@@ -159,17 +158,15 @@ def context_html(store, cite: str) -> str:
 
 
 def header_html(store) -> str:
-    """Title, date and outlet of each article in the index."""
+    """Title, date and outlet (from the dateline of its first passage) of each article in the index."""
     seen, lines = set(), []
     for c in store.chunks:
         if c["source"] in seen:
             continue
         seen.add(c["source"])
-        outlet = next((name for key, name in PUBLISHERS.items() if key in c["source"].lower()), c["source"])
-        lines.append(
-            f"<h1>{html.escape(c['title'])}</h1>"
-            f"<p>{html.escape(c['date'])} · {SOURCE}: {html.escape(outlet)}</p>"
-        )
+        outlet = dateline_outlet(c["text"])
+        facts = [c["date"]] + ([f"{SOURCE}: {outlet}"] if outlet else [])
+        lines.append(f"<h1>{html.escape(c['title'])}</h1><p>{html.escape(' · '.join(f for f in facts if f))}</p>")
     return "".join(lines) + f'<p class="savol-lead">{html.escape(LEAD)}</p>'
 
 

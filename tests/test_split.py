@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingest.corpus import read_source
+from ingest.corpus import dateline_outlet, read_source
 from ingest.embeddings import get_embedder
 from ingest.split import chunk_sentences, sentence_spans, split_sentences
 from ingest.text import strip_invisible
@@ -56,6 +56,21 @@ def test_dash_opening_direct_speech_starts_a_sentence(sentences):
 def test_dateline_stays_with_its_sentence(sentences):
     """"ASTANА." is a dateline, not a sentence of its own."""
     assert sentences[0].text.startswith("ASTANА. Кazinform – Бугун")
+
+
+@pytest.mark.parametrize(
+    "body, outlet",
+    [
+        ("ASTANА. Кazinform – Бугун Давлат раҳбарининг", "Kazinform"),  # look-alike letters folded
+        ("NEW YORK. Reuters - The summit", "Reuters"),
+        ("TOKYO. The Japan Times — Today", "The Japan Times"),
+        ("Бугун Давлат раҳбари. Бу – ташриф", None),  # a sentence, not a dateline: no capitals
+        ("ASTANA. 2025 – the year", None),
+    ],
+)
+def test_the_outlet_is_read_from_the_dateline(body, outlet):
+    """The page names the outlet; the corpus file keeps its original name, so the dateline says it."""
+    assert dateline_outlet(body) == outlet
 
 
 def test_splitter_breaks_before_quotes_and_keeps_dash_inside():
