@@ -36,8 +36,13 @@ class SourceFile:
     paragraphs: tuple[Paragraph, ...]
 
 
-# A news dateline opens the body: "ASTANA. Kazinform – ..." (city in capitals, full stop, outlet, dash).
-_DATELINE = re.compile(r"^\s*([^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)*)\.\s+([^\W\d_][\w.&'-]*(?: [^\W_][\w.&'-]*){0,2}?)\s*[–—-]\s")
+# A news dateline opens the body: "ASTANA. Kazinform – ..." (a city in capitals, a full stop,
+# the outlet in up to three words without digits, a dash).
+_LETTERS = r"[^\W\d_]"
+_DATELINE = re.compile(
+    rf"^\s*({_LETTERS}{{2,}}(?:[ -]{_LETTERS}+)*)\.\s+"
+    rf"({_LETTERS}[^\W\d_.&'-]*(?:[.&'-]?{_LETTERS}+)*(?: {_LETTERS}[^\W\d]*){{0,2}}?)\s*[–—‒−-](?:\s|$)"
+)
 
 
 def dateline_outlet(body: str) -> str | None:

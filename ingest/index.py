@@ -111,14 +111,20 @@ def current_version(index_dir: Path) -> str | None:
     return name
 
 
-def schema_version(index_dir: Path) -> int | None:
-    """The schema of the version being served, from its manifest; None when it cannot be read."""
+def serving_manifest(index_dir: Path) -> dict | None:
+    """The manifest of the version being served, unverified; None when there is none or it is unreadable.
+
+    Raises:
+        IndexCorrupt: ``CURRENT`` itself is unreadable or garbled.
+    """
     name = current_version(index_dir)
+    if name is None:
+        return None
     try:
-        manifest = json.loads((Path(index_dir) / "versions" / str(name) / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((Path(index_dir) / "versions" / name / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return manifest.get("schema_version") if isinstance(manifest, dict) else None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def load_store(index_dir: Path, embedder_id: str | None = None) -> Store:

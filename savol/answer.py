@@ -26,7 +26,9 @@ REFUSAL_THRESHOLD = 0.8
 LEXICAL_BONUS = 0.25  # times coverage times the idf-weighted share of question terms in the sentence
 RANK_PRIOR = 0.03  # per rank of the passage the sentence comes from
 SECOND_SENTENCE_MARGIN = 0.03
-TYPED_CANDIDATES = 2  # a number/date question must find its value among this many best sentences
+# A number/date question must find its value among this many best sentences; "how many X"
+# takes the best sentence whose number counts X, wherever it ranks (above the threshold).
+TYPED_CANDIDATES = 2
 MAX_SENTENCES = 3
 # On folded keys: a sentence that opens by pointing back ("Унинг номи — JOGMEC.", "Бироқ, ...")
 # is quoted with the sentence before it.
@@ -170,8 +172,10 @@ class ExtractiveAnswerer:
         scored = self.score_sentences(question, docs)
         kind = kind or answer_type(question)
         noun = counted_noun(question) if kind == "number" else None
-        # "How many X": the best sentence whose number counts X answers, however it ranks.
-        counting = [i for i, item in enumerate(scored) if noun and counts(item[1]["text"], noun)]
+        counting = [
+            i for i, (score, sentence, _doc) in enumerate(scored)
+            if noun and counts(sentence["text"], noun) and (self.threshold is None or score >= self.threshold)
+        ]
         typed = counting or [
             i for i, item in enumerate(scored[:TYPED_CANDIDATES]) if can_answer(kind, item[1]["text"])
         ]
@@ -194,6 +198,8 @@ class ExtractiveAnswerer:
             return self._section_heading(question, lang, lead, docs)
         chosen = [lead]
         noun = counted_noun(question) if kind == "number" else None
+        if noun and not counts(lead[1]["text"], noun):
+            noun = None  # no sentence counts X: the extra sentences are chosen as for any question
         for item in scored:
             if len(chosen) >= MAX_SENTENCES - 1 or item[0] < lead[0] - SECOND_SENTENCE_MARGIN:
                 break

@@ -39,11 +39,12 @@ _NUMBER = re.compile(
 # The word after an Uzbek "how many" is the counted noun ("nechta ekskavatori").
 _COUNT_ASK = re.compile(r"\b(neçta|neça|qança|qançaga|neçançi)\s+(\w+)")
 _COUNT = re.compile(
-    r"^(\d+|(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|million|"
-    r"milliard)(ta|dan|ga|da|lab|nçi|inçi)?)$"
+    r"^(\d+|bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|million|"
+    r"milliard)(ta|dan|ga|da|lab|nçi|inçi)?$"
 )
 COUNT_WINDOW = 3  # the counted noun follows its number within this many words ("200 dan ortiq ekskavator")
 STEM = 6  # compare words on their first letters: Uzbek adds suffixes ("ekskavatori", "ekskavatorlar")
+MIN_NOUN = 3  # "iş" (work) would match "işlab" (making): shorter counted words are not used
 _DATE = re.compile(
     r"\b(1[89]|20)\d\d\b|\b(yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|"
     r"dekabr|kelgusi yil|ötgan yil|bugun|ertaga)"
@@ -70,15 +71,24 @@ def can_answer(kind: str | None, sentence: str) -> bool:
 
 
 def counted_noun(question: str) -> str | None:
-    """The stem of the noun an Uzbek "how many" question counts ("nechta ekskavatori" -> "ekskav")."""
+    """The stem of the word an Uzbek "how many" question counts ("nechta ekskavatori" -> "ekskav").
+
+    Russian and English questions have none: their words never match the Uzbek article's.
+    """
     found = _COUNT_ASK.search(alifbo.fold_search_key(question))
-    return found.group(2)[:STEM] if found else None
+    if not found or len(found.group(2)) < MIN_NOUN:
+        return None
+    return found.group(2)[:STEM]
 
 
 def counts(sentence: str, noun: str) -> bool:
-    """True when a number in ``sentence`` is followed, within a few words, by ``noun`` (a stem)."""
+    """True when a number in ``sentence`` is followed, within a few words, by ``noun`` (a stem).
+
+    "Bir neçta" (a few) is no number.
+    """
     words = re.findall(r"\w+", alifbo.fold_search_key(sentence))
     return any(
-        _COUNT.match(word) and any(w[:STEM] == noun for w in words[i + 1: i + 1 + COUNT_WINDOW])
+        _COUNT.match(word) and not (word == "bir" and words[i + 1: i + 2] in (["neça"], ["neçta"]))
+        and any(w.startswith(noun) for w in words[i + 1: i + 1 + COUNT_WINDOW])
         for i, word in enumerate(words)
     )

@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from ingest.embeddings import get_embedder
 from ingest.index import (
-    SCHEMA_VERSION, IngestReport, Store, build_index, current_version, load_store, schema_version,
+    SCHEMA_VERSION, IngestReport, Store, build_index, current_version, load_store, serving_manifest,
 )
 from retriever.hybrid import HybridRetriever, Query, make_query
 from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
@@ -147,13 +147,15 @@ class Savol:
         return report
 
     def ensure_index(self, progress=None) -> IngestReport | None:
-        """Build the index when there is none, or rebuild one another savol version wrote (it is
-        derived from the corpus), so a first run, and the first run after an upgrade, just work."""
+        """Build the index when there is none, or rebuild one another savol version wrote with
+        this embedder (it is derived from the corpus), so a first run, and the first run after
+        an upgrade, just work. An index of another embedder is left for load_store to report."""
         index_dir = self.settings.index_dir
         if current_version(index_dir) is None:
             return self.ingest(progress=progress)
-        schema = schema_version(index_dir)
-        if schema is not None and schema != SCHEMA_VERSION:
+        manifest = serving_manifest(index_dir) or {}
+        schema = manifest.get("schema_version", SCHEMA_VERSION)
+        if schema != SCHEMA_VERSION and manifest.get("embedder") == self.embedder.id:
             log.warning("the index in %s has schema %s, this savol reads %s: rebuilding it",
                         index_dir, schema, SCHEMA_VERSION)
             return self.ingest(rebuild=True, progress=progress)

@@ -176,9 +176,21 @@ def test_an_index_from_another_savol_version_is_rebuilt_on_first_use(index_copy,
     app = Savol(Settings(corpus_dir=settings.corpus_dir, index_dir=index_copy))
     report = app.ensure_index()
     assert report is not None and report.embedded > 0
-    assert index_mod.schema_version(index_copy) == index_mod.SCHEMA_VERSION
+    assert index_mod.serving_manifest(index_copy)["schema_version"] == index_mod.SCHEMA_VERSION
     assert app.ensure_index() is None  # now current: nothing to do
     assert not app.ask("Komatsu nima qurmoqchi?").refused
+
+
+def test_an_old_index_of_another_embedder_is_not_rebuilt_behind_the_reader_s_back(index_copy, settings):
+    """Rebuilding with the configured embedder would drop the one the index was built with."""
+    manifest_path = _version_dir(index_copy) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest.update(schema_version=index_mod.SCHEMA_VERSION - 1, embedder="st:some-other-model")
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    app = Savol(Settings(corpus_dir=settings.corpus_dir, index_dir=index_copy))
+    assert app.ensure_index() is None
+    with pytest.raises(EmbedderMismatch, match="schema version"):
+        app.ask("Komatsu nima qurmoqchi?")
 
 
 def test_missing_index_is_reported(tmp_path):

@@ -66,6 +66,9 @@ def test_dateline_stays_with_its_sentence(sentences):
         ("TOKYO. The Japan Times — Today", "The Japan Times"),
         ("Бугун Давлат раҳбари. Бу – ташриф", None),  # a sentence, not a dateline: no capitals
         ("ASTANA. 2025 – the year", None),
+        ("I. KIRISH – bu", None),  # a numbered heading
+        ("ASTANA. Kazinform 2025 – x", None),
+        ("ALMATY. Kazinform —", "Kazinform"),
     ],
 )
 def test_the_outlet_is_read_from_the_dateline(body, outlet):
