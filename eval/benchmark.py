@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from eval.dataset import LANGS, Item, load_dataset
-from eval.metrics import K_MAX, answer_correct, ranking_metrics, relevant, summarize
+from eval.metrics import CI_METRICS, K_MAX, answer_correct, bootstrap_ci, ranking_metrics, relevant, summarize
 from savol.errors import SavolError
 from savol.cli import llm_flags, settings_from_args
 from savol.settings import PROJECT_ROOT, Settings
@@ -202,6 +202,7 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                 "by_lang": by_lang,
                 "follow_ups": summarize(follow_ups) if follow_ups else None,
                 "held_out": summarize([r for r in records if r["id"] in held_out]) if held_out else None,
+                "ci95": bootstrap_ci(records),
                 "ingest_s": config.ingest_s,
                 "peak_rss_mb": _peak_rss_mb(),
             }
@@ -267,6 +268,16 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         cells.append("—" if not f else
                      f"{_fmt(f.get('recall@1'))} / {_fmt(f.get('recall@5'))} / {_fmt(f.get('answer_accuracy'))}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    cis = {name: m["ci95"] for name, m in report["metrics"].items() if m.get("ci95")}
+    if cis:
+        names = {"recall@1": "R@1", "recall@5": "R@5", "answer_accuracy": "answer acc",
+                 "citation_precision": "citation prec", "refusal_recall": "refusal rec",
+                 "false_refusal_rate": "false refusals"}
+        lines += ["", "95% intervals (bootstrap over questions, 1,000 resamples, seed 0):", "",
+                  "| config | " + " | ".join(names[m] for m in CI_METRICS) + " |", "|---|" + "---|" * len(CI_METRICS)]
+        lines += [f"| {name} | " + " | ".join(
+                      f"{ci[m][0]:.3f}–{ci[m][1]:.3f}" if m in ci else "—" for m in CI_METRICS) + " |"
+                  for name, ci in cis.items()]
     held = {name: m["held_out"] for name, m in report["metrics"].items() if m.get("held_out")}
     if held:
         n = next(iter(held.values()))["n"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from statistics import mean
 
 from ingest.text import match_key
@@ -69,3 +70,29 @@ def summarize(records: list[dict]) -> dict:
     out["latency_p50_ms"] = percentile(latencies, 50)
     out["latency_p95_ms"] = percentile(latencies, 95)
     return out
+
+
+# The figures the targets are set on; their 95% intervals are reported beside them.
+CI_METRICS = ("recall@1", "recall@5", "answer_accuracy", "citation_precision", "refusal_recall",
+              "false_refusal_rate")
+
+
+def bootstrap_ci(records: list[dict], metrics=CI_METRICS, resamples: int = 1000, seed: int = 0,
+                 level: float = 0.95) -> dict:
+    """``{metric: [low, high]}``: percentile bootstrap over questions (resampled whole, so a
+    question's citations stay together), seeded so that a run can be repeated exactly.
+
+    With 150 questions an accuracy of 0.88 is known to about ±0.05: the interval says which
+    differences between configurations, or from a target, the data can tell apart.
+    """
+    if not records:
+        return {}
+    rng = random.Random(seed)
+    samples: dict[str, list[float]] = {m: [] for m in metrics}
+    for _ in range(resamples):
+        summary = summarize([records[rng.randrange(len(records))] for _ in records])
+        for m in metrics:
+            if summary.get(m) is not None:
+                samples[m].append(summary[m])
+    tail = (1 - level) / 2 * 100
+    return {m: [percentile(v, tail), percentile(v, 100 - tail)] for m, v in samples.items() if v}

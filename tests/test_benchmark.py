@@ -5,6 +5,7 @@ import json
 from eval.benchmark import main as eval_main
 from eval.benchmark import calibration_keys, run_benchmark
 from eval.dataset import load_dataset
+from eval.metrics import bootstrap_ci
 from savol.settings import PROJECT_ROOT
 
 # Fixed subset: every 5th item of qa.jsonl from the first 150, plus the first unanswerables.
@@ -52,6 +53,22 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     # The two questions outside the calibration set are also reported alone.
     assert report["metrics"]["hybrid"]["held_out"]["n"] == 2
     assert "Outside the calibration set: the 2 questions" in report["table"]
+    low, high = report["metrics"]["hybrid"]["ci95"]["recall@5"]
+    assert low <= report["metrics"]["hybrid"]["overall"]["recall@5"] <= high
+    assert "95% intervals (bootstrap over questions" in report["table"]
     record = report["questions"][0]
     assert {"config", "id", "lang", "question", "answer", "refused", "citations", "retrieved", "latency_ms"} <= set(record)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bootstrap_interval_brackets_the_figure_and_repeats_exactly():
+    """80 of 100 right: the interval holds 0.8, is about ±0.08 wide, and a rerun gives the same one."""
+    ranking = {**{f"recall@{k}": 1.0 for k in range(1, 11)}, "mrr@10": 1.0, "ndcg@10": 1.0}
+    records = [{"answerable": True, "answer_correct": i < 80, "citation_relevant": [i < 80], "refused": False,
+                "ranking": ranking, "latency_ms": 1.0} for i in range(100)]
+    ci = bootstrap_ci(records)
+    low, high = ci["answer_accuracy"]
+    assert low < 0.8 < high and 0.10 < high - low < 0.22
+    assert ci["recall@1"] == [1.0, 1.0]
+    assert "refusal_recall" not in ci  # no unanswerable question to refuse
+    assert bootstrap_ci(records) == ci
