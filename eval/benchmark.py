@@ -29,9 +29,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from eval.dataset import LANGS, Item, load_dataset
-from eval.metrics import CI_METRICS, K_MAX, answer_correct, bootstrap_ci, ranking_metrics, relevant, summarize
-from savol.errors import SavolError
+from eval.metrics import (
+    CI_METRICS,
+    K_MAX,
+    answer_correct,
+    bootstrap_ci,
+    ranking_metrics,
+    relevant,
+    summarize,
+)
 from savol.cli import llm_flags, settings_from_args
+from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
@@ -281,8 +289,8 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
     held = {name: m["held_out"] for name, m in report["metrics"].items() if m.get("held_out")}
     if held:
         n = next(iter(held.values()))["n"]
-        lines += ["", f"Outside the calibration set: the {n} questions not in "
-                  f"`{_shown_path(CALIBRATION_DATASET)}`, where the refusal threshold is calibrated:", "",
+        lines += ["", (f"Outside the calibration set: the {n} questions not in "
+                       f"`{_shown_path(CALIBRATION_DATASET)}`, where the refusal threshold is calibrated:"), "",
                   "| config | R@1 | R@5 | answer acc | citation prec | refusal rec | false refusals |",
                   "|---|" + "---|" * 6]
         lines += [f"| {name} | {_fmt(o.get('recall@1'))} | {_fmt(o.get('recall@5'))} | "

@@ -20,7 +20,13 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 
 from ingest.embeddings import get_embedder
 from ingest.index import (
-    SCHEMA_VERSION, IngestReport, Store, build_index, current_version, load_store, serving_manifest,
+    SCHEMA_VERSION,
+    IngestReport,
+    Store,
+    build_index,
+    current_version,
+    load_store,
+    serving_manifest,
 )
 from retriever.hybrid import HybridRetriever, Query, make_query
 from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer

@@ -2,8 +2,8 @@
 
 import json
 
-from eval.benchmark import main as eval_main
 from eval.benchmark import calibration_keys, run_benchmark
+from eval.benchmark import main as eval_main
 from eval.dataset import load_dataset
 from eval.metrics import bootstrap_ci
 from savol.settings import PROJECT_ROOT
