@@ -253,7 +253,7 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         "",
         "| config | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer acc | citation prec | refusal rec | "
         "refusal prec | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",
-        "|---|" + "---|" * 15,
+        "|---|" + "---|" * 14,
     ]
     for name, m in report["metrics"].items():
         o = m["overall"]
