@@ -5,7 +5,8 @@ import pytest
 from eval.dataset import LANGS, load_dataset
 from savol.settings import PROJECT_ROOT
 
-DATASETS = [PROJECT_ROOT / "eval" / "qa_dev.jsonl", PROJECT_ROOT / "eval" / "qa.jsonl"]
+DATASETS = [PROJECT_ROOT / "eval" / "qa_dev.jsonl", PROJECT_ROOT / "eval" / "qa.jsonl",
+            PROJECT_ROOT / "eval" / "qa_test.jsonl"]
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,18 @@ def test_benchmark_set_mix(article):
     paragraphs = article.split("\n")[1:]
     covered = {n for i in items for e in i.evidence for n, p in enumerate(paragraphs, 1) if e in p}
     assert covered >= set(range(1, len([p for p in paragraphs if p.strip()]) + 1))
+
+
+def test_test_set_is_new_and_mixed():
+    """qa_test.jsonl was written after the answerer was frozen: no question of the other sets,
+    all four languages, both Latin spellings, unanswerables and follow-ups."""
+    items = load_dataset(DATASETS[2])
+    seen = {i.question for path in DATASETS[:2] for i in load_dataset(path)}
+    assert not {i.question for i in items} & seen
+    assert {i.lang for i in items} == set(LANGS) and len(items) >= 40
+    assert sum(not i.answerable for i in items) >= 5 and sum(bool(i.history) for i in items) >= 4
+    latin = [i.question for i in items if i.lang == "uz-Latn"]
+    assert any("'" in q for q in latin) and any(c in q for q in latin for c in "şçğö")
 
 
 def test_bad_dataset_line_is_named(tmp_path):
