@@ -65,11 +65,12 @@ def index_copy(built_index, tmp_path) -> Path:
 
 
 @contextmanager
-def _serving(app: Savol, **settings):
-    """The page over ``app`` on a free loopback port, launched as `savol serve` launches it."""
+def _serving(app: Savol, demo=None, **settings):
+    """The page over ``app`` (or the ``demo`` built over it) on a free loopback port, launched as
+    `savol serve` launches it."""
     import chat_app
 
-    demo = chat_app.build_app(app)
+    demo = demo or chat_app.build_app(app)
     options = chat_app.launch_options(replace(app.settings, port=free_port(), **settings))
     _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
     try:
@@ -80,8 +81,24 @@ def _serving(app: Savol, **settings):
 
 @pytest.fixture(scope="session")
 def serve_page():
-    """``with serve_page(app, auth="u:p") as url:`` runs the chat page for the block's duration."""
+    """``with serve_page(app, auth="u:p") as url:`` runs the chat page for the block's duration;
+    ``serve_page(app, demo=chat_app.build_app(app))`` serves a page the test keeps a hand on."""
     return _serving
+
+
+@pytest.fixture(scope="module")
+def url(app, serve_page):
+    """The page over the shared app on a free local port, one per test module."""
+    with serve_page(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(url):
+    """A gradio_client ``Client`` of that page."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
 
 
 @pytest.fixture

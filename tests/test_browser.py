@@ -27,13 +27,6 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def url(app, serve_page):
-    """The page on a free local port, launched as `savol serve` launches it."""
-    with serve_page(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

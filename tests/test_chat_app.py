@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import html
-import http.client
 import json
 import re
 from dataclasses import replace
-from urllib.parse import urlparse
 
 import gradio as gr
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 import chat_app
@@ -19,6 +16,7 @@ from savol import page
 from savol.answer import Answer, Citation
 from savol.errors import SavolError
 from savol.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
+from tests.page_client import plain, request
 
 FOUR_LANGUAGES = [
     ("Тоқаев Токиода ким билан учрашди?", "uz-Cyrl"),
@@ -37,27 +35,8 @@ MULTI_SENTENCE = [
     "Prezident sun'iy intellekt bo'yicha hamkorlik platformasini qayerda joylashtirishni taklif qildi?",
     "Санаэ Такаичи нима деди?",
 ]
-_LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-[0-9a-f-]+\)")
-
-
-def plain(markdown: str) -> str:
-    """The chat's Markdown back to the core's answer text: ``[\\[1\\]](#cite-…)`` -> ``[1]``."""
-    return re.sub(r"\\(.)", r"\1", _LINK.sub(r"[\1]", markdown))
-
-
 def last_text(history: list) -> str:
     return chat_app._text(history[-1]["content"])
-
-
-@pytest.fixture(scope="module")
-def url(app, serve_page):
-    with serve_page(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def client(url):
-    return Client(url, verbose=False)
 
 
 @pytest.fixture(scope="module")
@@ -151,19 +130,6 @@ def test_public_api_is_only_ask(client):
     assert list(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == ["/ask"]
 
 
-def _raw_get(url: str, path: str) -> tuple[int, bytes]:
-    """GET ``path`` byte for byte: no client-side normalisation of `..` or percent-escapes."""
-    parts = urlparse(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        conn.putrequest("GET", path, skip_accept_encoding=True)
-        conn.endheaders()
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize(
     "path",
     [
@@ -179,25 +145,22 @@ def _raw_get(url: str, path: str) -> tuple[int, bytes]:
 )
 def test_file_routes_refuse_files_outside_the_app(url, path):
     """No allowed_paths: the server never hands out system files, however the path is spelled."""
-    status, body = _raw_get(url, path)
+    status, body = request(url, "GET", path)
     assert status != 200 and b"root:" not in body
 
 
 def test_file_routes_refuse_the_index_and_feedback(url, app):
     """The index and the readers' votes live on disk next to the app; they are not downloadable."""
     for path in (app.settings.index_dir / "CURRENT", app.settings.feedback_dir):
-        status, _ = _raw_get(url, f"/gradio_api/file={path}")
+        status, _ = request(url, "GET", f"/gradio_api/file={path}")
         assert status != 200
 
 
 def test_direct_post_cannot_skip_the_queue(url):
     """api_open=False: a script cannot bypass the queue's concurrency and size limits."""
-    parts = urlparse(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     body = json.dumps({"data": ["Кто губернатор Токио?"]})
-    conn.request("POST", "/gradio_api/api/ask/", body, {"Content-Type": "application/json"})
-    assert conn.getresponse().status != 200
-    conn.close()
+    status, _ = request(url, "POST", "/gradio_api/api/ask/", body, {"Content-Type": "application/json"})
+    assert status != 200
 
 
 # ---------------------------------------------------------------- the pieces, called directly

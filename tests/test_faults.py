@@ -9,14 +9,12 @@ file is a clear error, a crash between writes leaves the previous version loadab
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import logging
-import os
 import shutil
 import threading
 import time
-from urllib.parse import urlparse
+from dataclasses import replace
 
 import gradio as gr
 import pytest
@@ -24,11 +22,12 @@ from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
 import chat_app
-from ingest.index import current_version, load_store
+from ingest.index import _point_current, current_version, load_store
 from savol.chain import Savol
 from savol import feedback
 from savol.errors import IndexCorrupt
 from savol.settings import Settings
+from tests.page_client import request
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -124,21 +123,14 @@ def _plant_broken_version(index_dir, how: str) -> str:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
         manifest["checksums"]["chunks.faiss"] = hashlib.sha256(faiss_file.read_bytes()).hexdigest()
         (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    _point(index_dir, name)
+    _point_current(index_dir, name)
     return name
-
-
-def _point(index_dir, name: str) -> None:
-    tmp = index_dir / ".CURRENT.test"
-    tmp.write_text(name + "\n", encoding="utf-8")
-    os.replace(tmp, index_dir / "CURRENT")
 
 
 @pytest.mark.parametrize("how", ["truncated", "checksum-matches"])
 def test_broken_new_version_leaves_the_previous_one_serving(settings, index_copy, serve_page, caplog, how):
     """A new version that cannot load is logged, and readers keep getting answers from the old one."""
-    served = Savol(Settings(corpus_dir=settings.corpus_dir, index_dir=index_copy,
-                            feedback_dir=settings.feedback_dir))
+    served = Savol(replace(settings, index_dir=index_copy))
     with serve_page(served) as url:
         client = Client(url, verbose=False)
         assert GOVERNOR in _ask(client, GOOD)
@@ -154,7 +146,7 @@ def test_broken_new_version_leaves_the_previous_one_serving(settings, index_copy
 
         repaired = old + "-repaired"  # the operator fixes it: the page follows CURRENT again
         shutil.copytree(index_copy / "versions" / old, index_copy / "versions" / repaired)
-        _point(index_copy, repaired)
+        _point_current(index_copy, repaired)
         assert GOVERNOR in _ask(client, GOOD)
         assert served.store.version == repaired
 
@@ -193,18 +185,8 @@ def locked(app, serve_page):
 
 
 def _status(url: str, method: str, path: str, body: dict | None = None, cookie: str | None = None) -> int:
-    parts = urlparse(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    headers = {"Content-Type": "application/json"}
-    if cookie:
-        headers["Cookie"] = cookie
-    try:
-        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
+    headers = {"Content-Type": "application/json"} | ({"Cookie": cookie} if cookie else {})
+    return request(url, method, path, json.dumps(body) if body is not None else None, headers, timeout=30)[0]
 
 
 def test_client_without_credentials_is_refused(locked, model_calls):

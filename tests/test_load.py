@@ -5,16 +5,13 @@ Fast versions only; the 20 users x 10 questions run is `python -m eval.load`.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import replace
-from urllib.parse import urlparse
 
 import pytest
 from gradio_client import Client
@@ -25,16 +22,11 @@ from eval import load
 from eval.dataset import load_dataset
 from savol.chain import Savol
 from savol.settings import PROJECT_ROOT
+from tests.page_client import call, plain
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
 FOLLOW_UP = "Унинг президенти ким?"
-
-
-@pytest.fixture(scope="module")
-def url(app, serve_page):
-    with serve_page(app) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -138,30 +130,14 @@ def test_two_readers_never_see_each_others_history(app, url):
         for history in seen[key]:
             texts = [chat_app._text(m["content"]) for m in history]
             assert texts[0] == firsts[key] and firsts[other] not in texts
-            assert _plain(texts[-1]) == expected[key]
+            assert plain(texts[-1]) == expected[key]
 
 
-def _plain(markdown: str) -> str:
-    """The chat's Markdown answer back to the core's text: ``[\\[1\\]](#cite-…)`` -> ``[1]``."""
-    return re.sub(r"\\(.)", r"\1", re.sub(r"\[\\\[(\d+)\\\]\]\(#cite-[0-9a-f-]+\)", r"[\1]", markdown))
-
-
-def test_session_state_is_bounded(app, monkeypatch):
+def test_session_state_is_bounded(app, serve_page, monkeypatch):
     """Every `/ask` call is a new session; past MAX_SESSIONS the oldest are dropped, so memory is bounded."""
     monkeypatch.setattr(chat_app, "MAX_SESSIONS", 5)
     demo = chat_app.build_app(app)
-    options = chat_app.launch_options(replace(app.settings, port=load.free_port()))
-    _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
-    try:
-        parts = urlparse(url)
+    with serve_page(app, demo=demo) as url:
         for _ in range(12):
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-            conn.request("POST", "/gradio_api/call/ask", json.dumps({"data": [GOOD, None]}),
-                         {"Content-Type": "application/json"})
-            event_id = json.loads(conn.getresponse().read())["event_id"]
-            conn.request("GET", f"/gradio_api/call/ask/{event_id}")
-            assert b"event: complete" in conn.getresponse().read()
-            conn.close()
+            assert call(url, "ask", [GOOD, None])[0] == "complete"
         assert len(demo.state_holder.session_data) == 5  # 12 sessions were made; the 7 oldest are gone
-    finally:
-        demo.close()

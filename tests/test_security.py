@@ -18,13 +18,13 @@ from urllib.parse import urlparse
 
 import gradio as gr
 import pytest
-from gradio_client import Client
 
 import chat_app
 from ingest.text import uzbek_latin
 from savol import cli
 from savol.chain import Savol
 from savol.settings import Settings
+from tests.page_client import call, request
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -55,45 +55,7 @@ SMUGGLED = [
 INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]")
 
 
-@pytest.fixture(scope="module")
-def url(app, serve_page):
-    with serve_page(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def client(url):
-    return Client(url, verbose=False)
-
-
 # ---------------------------------------------------------------- raw HTTP
-
-
-def _request(url: str, method: str, path: str, body=None, headers=None, timeout=60) -> tuple[int, bytes]:
-    parts = urlparse(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        conn.request(method, path, body, headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def call(url: str, api: str, data: list | None = None, *, body: bytes | None = None) -> tuple[str, object]:
-    """POST to ``/gradio_api/call/<api>`` and read its result: ``(event, data)``.
-
-    ``event`` is "complete" or "error", or ``"http <status>"`` when the POST itself is refused.
-    """
-    raw = body if body is not None else json.dumps({"data": data}).encode()  # \\ud800 stays an escape
-    status, reply = _request(url, "POST", f"/gradio_api/call/{api}", raw, {"Content-Type": "application/json"})
-    if status != 200:
-        return f"http {status}", reply.decode("utf-8", "replace")
-    event_id = json.loads(reply)["event_id"]
-    _, stream = _request(url, "GET", f"/gradio_api/call/{api}/{event_id}")
-    events = re.findall(r"^event: (\w+)\ndata: (.*)$", stream.decode("utf-8"), flags=re.M)
-    event, payload = events[-1]
-    return event, json.loads(payload)
 
 
 def assert_still_serving(url: str) -> None:
@@ -159,7 +121,7 @@ def test_undecodable_request_body_is_refused(url, model_calls):
 def test_ten_megabyte_body_is_refused_before_parsing(url, model_calls, path):
     """A 10 MB body gets 413 with the limit, before Gradio parses (or logs) it; the server goes on."""
     body = json.dumps({"data": ["x" * 10_000_000, None], "fn_index": 0, "session_hash": "s"}).encode()
-    status, reply = _request(url, "POST", path, body, {"Content-Type": "application/json"})
+    status, reply = request(url, "POST", path, body, {"Content-Type": "application/json"})
     assert status == 413 and "1,000,000 bytes" in json.loads(reply)["detail"]
     assert model_calls == []
     assert_still_serving(url)
