@@ -144,14 +144,19 @@ def respond(message, history, turns=None, *, app: Savol):
         for step in answer_steps(result):  # unchanged outputs cost nothing: Gradio streams diffs
             yield "", shown + [{"role": "assistant", "content": step}], sources, turns
         return
+    shown_sources = None  # (what the panel shows, its HTML): rebuilt when the citations change, not per token
     try:
         for result in itertools.chain([result], stream):
-            yield "", shown + [{"role": "assistant", "content": answer_markdown(result)}], sources_html(result), turns
+            cited = (result.refused, tuple(result.citations))
+            if shown_sources is None or shown_sources[0] != cited:
+                shown_sources = (cited, sources_html(result))
+            reply = shown + [{"role": "assistant", "content": answer_markdown(result)}]
+            yield "", reply, shown_sources[1], turns
     except Exception as exc:  # the LLM answerer falls back by itself; this is the last guard
         gr.Warning(html.escape(_notice(exc)), title=WARNING)
         return
     turns[key] = _turn_record(result)
-    yield "", shown + [{"role": "assistant", "content": answer_markdown(result)}], sources_html(result), turns
+    yield "", reply, shown_sources[1], turns
 
 
 def on_like(history, turns, data: gr.LikeData, *, feedback_dir):

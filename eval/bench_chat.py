@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from eval.dataset import load_dataset
-from eval.load import memory_mb, start_server, stop_server
+from eval.load import log_tail, memory_mb, start_server, stop_server
 from eval.metrics import percentile
 from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
@@ -52,8 +52,7 @@ def run(settings: Settings, questions: list[str]) -> dict:
         try:
             server, url = start_server(settings, log)
         except SavolError:
-            log.seek(0)
-            raise SavolError(f"chat_app.py did not serve: {log.read()[-500:].decode('utf-8', 'replace')}") from None
+            raise SavolError(f"chat_app.py did not serve: {log_tail(log, 500)}") from None
     try:
         client = Client(url, verbose=False)
         client.predict(questions[0], api_name="/ask")

@@ -233,6 +233,12 @@ def llm_metrics(records: list[dict]) -> dict:
     }
 
 
+# Column names of the interval and held-out tables, for metrics.CI_METRICS.
+CI_LABELS = {"recall@1": "R@1", "recall@5": "R@5", "answer_accuracy": "answer acc",
+             "citation_precision": "citation prec", "refusal_recall": "refusal rec",
+             "false_refusal_rate": "false refusals"}
+
+
 def _fmt(value) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -277,12 +283,9 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
                      f"{_fmt(f.get('recall@1'))} / {_fmt(f.get('recall@5'))} / {_fmt(f.get('answer_accuracy'))}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     cis = {name: m["ci95"] for name, m in report["metrics"].items() if m.get("ci95")}
+    header = ["| config | " + " | ".join(CI_LABELS[m] for m in CI_METRICS) + " |", "|---|" + "---|" * len(CI_METRICS)]
     if cis:
-        names = {"recall@1": "R@1", "recall@5": "R@5", "answer_accuracy": "answer acc",
-                 "citation_precision": "citation prec", "refusal_recall": "refusal rec",
-                 "false_refusal_rate": "false refusals"}
-        lines += ["", "95% intervals (bootstrap over questions, 1,000 resamples, seed 0):", "",
-                  "| config | " + " | ".join(names[m] for m in CI_METRICS) + " |", "|---|" + "---|" * len(CI_METRICS)]
+        lines += ["", "95% intervals (bootstrap over questions, 1,000 resamples, seed 0):", "", *header]
         lines += [f"| {name} | " + " | ".join(
                       f"{ci[m][0]:.3f}–{ci[m][1]:.3f}" if m in ci else "—" for m in CI_METRICS) + " |"
                   for name, ci in cis.items()]
@@ -291,12 +294,8 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         n = next(iter(held.values()))["n"]
         lines += ["", (f"Outside the calibration set: the {n} questions not in "
                        f"`{_shown_path(CALIBRATION_DATASET)}`, where the refusal threshold is calibrated:"), "",
-                  "| config | R@1 | R@5 | answer acc | citation prec | refusal rec | false refusals |",
-                  "|---|" + "---|" * 6]
-        lines += [f"| {name} | {_fmt(o.get('recall@1'))} | {_fmt(o.get('recall@5'))} | "
-                  f"{_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('citation_precision'))} | "
-                  f"{_fmt(o.get('refusal_recall'))} | {_fmt(o.get('false_refusal_rate'))} |"
-                  for name, o in held.items()]
+                  *header]
+        lines += [f"| {name} | " + " | ".join(_fmt(o.get(m)) for m in CI_METRICS) + " |" for name, o in held.items()]
     if "llm" in report["metrics"]:
         o = report["metrics"]["llm"]["overall"]
         lines += ["", "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):", "",

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.benchmark import build_settings
+from eval.benchmark import CALIBRATION_DATASET, build_settings
 from eval.dataset import load_dataset
-from savol.settings import PROJECT_ROOT, Settings
+from savol.settings import Settings
 
 
 def evidence_scores(items, settings: Settings) -> list[tuple[bool, float | None]]:
@@ -33,11 +33,11 @@ def evidence_scores(items, settings: Settings) -> list[tuple[bool, float | None]
 
     app = Savol(settings)
     answerer = ExtractiveAnswerer(app.store, threshold=None, k=settings.k)
-    search = app.retriever
+    retriever = app.retriever  # one load of the index for all the questions
     out = []
     for item in items:
         query = make_query(item.question, list(item.history), settings.max_history_turns)
-        docs = search.search(query, k=10)
+        docs = retriever.search(query, k=10)
         scored, best = answerer.best_evidence(" ".join(query.texts), docs)
         out.append((item.answerable, None if best is None else scored[best][0]))
     return out
@@ -45,7 +45,7 @@ def evidence_scores(items, settings: Settings) -> list[tuple[bool, float | None]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=PROJECT_ROOT / "eval" / "qa_dev.jsonl")
+    parser.add_argument("--dataset", type=Path, default=CALIBRATION_DATASET)
     parser.add_argument("--max-false-refusals", type=float, default=0.05)
     args = parser.parse_args(argv)
     items = load_dataset(args.dataset)

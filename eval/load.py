@@ -241,6 +241,12 @@ def start_server(settings: Settings, log) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
 
 
+def log_tail(log, limit: int) -> str:
+    """The last ``limit`` bytes of the server's log file, as text."""
+    log.seek(0)
+    return log.read()[-limit:].decode("utf-8", "replace").strip()
+
+
 def stop_server(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -303,8 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                     pid = server.pid
                 figures = run_load(url, questions, args.users, args.questions, args.deadline, pid)
             except SavolError:
-                log.seek(0)
-                tail = log.read()[-800:].decode("utf-8", "replace").strip()
+                tail = log_tail(log, 800)
                 if tail:
                     print(f"load: server log ends with:\n{tail}", file=sys.stderr)
                 raise

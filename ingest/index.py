@@ -259,7 +259,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
                 time.perf_counter() - started,
             )
 
-        chunks, sentences, file_meta, embed_forms = [], [], {}, {}
+        chunks, sentences, file_meta = [], [], {}
         for source in sources:
             language = detect_language(source.text)
             reuse = previous and old_files.get(source.name, {}).get("sha256") == source.sha256
@@ -286,7 +286,6 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
                     file_chunks.append(record)
             chunks.extend(file_chunks)
             sentences.extend(file_sentences)
-            embed_forms.update({r["id"]: language for r in file_chunks + file_sentences})
             file_meta[source.name] = {
                 "sha256": source.sha256, "title": source.title, "date": source.date, "language": language,
                 "chunks": len(file_chunks), "sentences": len(file_sentences),
@@ -296,15 +295,17 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
         if previous:
             old_vectors.update(_vectors_by_id(previous.chunk_index, [c["id"] for c in previous.chunks]))
             old_vectors.update(_vectors_by_id(previous.sentence_index, previous.sentence_ids))
-        texts = {c["id"]: c["text"] for c in chunks}
-        texts.update({s["id"]: s["text"] for s in sentences})
-        todo = [i for i in texts if i not in old_vectors]
+        records = {r["id"]: r for r in chunks + sentences}
+        todo = [i for i in records if i not in old_vectors]
         latent = embedder.has_latent_terms
         old_terms = {c["id"]: c["latent_terms"] for c in previous.chunks if "latent_terms" in c} if previous else {}
         todo_terms = [c["id"] for c in chunks if c["id"] not in old_terms] if latent else []
         total = len(todo) + len(todo_terms)
         advance = progress(total) if (progress and total) else None
-        prepared = {i: embedding_text(normalize(texts[i]), embed_forms[i]) for i in dict.fromkeys(todo + todo_terms)}
+        prepared = {  # embedded as its file's language reads best (Uzbek in Latin)
+            i: embedding_text(normalize(records[i]["text"]), file_meta[records[i]["source"]]["language"])
+            for i in dict.fromkeys(todo + todo_terms)
+        }
         fresh = embedder.embed_passages([prepared[i] for i in todo], progress=advance)
         vectors = dict(old_vectors)
         vectors.update(zip(todo, fresh))
@@ -331,7 +332,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
         removed = sorted(set(old_files) - set(new_files))
         return IngestReport(
             index_dir, version, True, len(sources), len(chunks), len(sentences),
-            len(todo), len(texts) - len(todo), removed, time.perf_counter() - started,
+            len(todo), len(records) - len(todo), removed, time.perf_counter() - started,
         )
 
 

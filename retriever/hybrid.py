@@ -136,8 +136,7 @@ class HybridRetriever(BaseRetriever):
         if isinstance(query, str):
             query = Query(query)
         k = k or self.k
-        texts = [normalize(strip_invisible(t)) for t in query.texts]
-        embedded = [embedding_text(t) for t in texts]  # Uzbek in either script -> as the passages were
+        texts, embedded = zip(*(query_forms(t) for t in query.texts))
         vectors = self.embedder.embed_queries(embedded) if self.mode != "bm25" else None
         runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
@@ -212,6 +211,13 @@ class HybridRetriever(BaseRetriever):
         raw = np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks))
         span = float(raw.max() - raw.min())
         return (raw - raw.min()) / span if span > 1e-9 else np.zeros_like(raw)
+
+
+def query_forms(text: str) -> tuple[str, str]:
+    """A question (or claim) as BM25 reads it and as the embedder reads it: cleaned, then Uzbek in
+    either script turned into the Uzbek Latin the passages were embedded in."""
+    cleaned = normalize(strip_invisible(text))
+    return cleaned, embedding_text(cleaned)
 
 
 def passage_document(chunk: dict, **scores) -> Document:

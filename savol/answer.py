@@ -169,8 +169,13 @@ class ExtractiveAnswerer:
 
         ``kind`` is :func:`answer_type` of the question, worked out here when not given.
         """
+        scored, best, _noun = self._evidence(question, docs, kind or answer_type(question))
+        return scored, best
+
+    def _evidence(self, question: str, docs: list[Document], kind: str | None):
+        """``best_evidence`` plus the counted noun of a "how many X" question when the chosen
+        sentence counts it (None otherwise)."""
         scored = self.score_sentences(question, docs)
-        kind = kind or answer_type(question)
         noun = counted_noun(question) if kind == "number" else None
         counting = [
             i for i, (score, sentence, _doc) in enumerate(scored)
@@ -180,16 +185,16 @@ class ExtractiveAnswerer:
             i for i, item in enumerate(scored[:TYPED_CANDIDATES]) if can_answer(kind, item[1]["text"])
         ]
         if not scored or (kind and not typed):
-            return scored, None
+            return scored, None, None
         best = typed[0] if kind else 0
         if self.threshold is not None and scored[best][0] < self.threshold:
-            return scored, None
-        return scored, best
+            return scored, None, None
+        return scored, best, noun if counting else None
 
     def __call__(self, question: str, docs: list[Document], lang: str | None = None) -> Answer:
         lang = lang or detect_language(question)
         kind = answer_type(question)
-        scored, best = self.best_evidence(question, docs, kind)
+        scored, best, noun = self._evidence(question, docs, kind)
         top = scored[0][0] if scored else 0.0
         if best is None:
             return Answer(question, refusal(lang), True, lang, retrieved=list(docs), evidence_score=top)
@@ -197,9 +202,6 @@ class ExtractiveAnswerer:
         if kind == "heading":
             return self._section_heading(question, lang, lead, docs)
         chosen = [lead]
-        noun = counted_noun(question) if kind == "number" else None
-        if noun and not counts(lead[1]["text"], noun):
-            noun = None  # no sentence counts X: the extra sentences are chosen as for any question
         for item in scored:
             if len(chosen) >= MAX_SENTENCES - 1 or item[0] < lead[0] - SECOND_SENTENCE_MARGIN:
                 break

@@ -22,9 +22,9 @@ from typing import Iterator
 from langchain_core.documents import Document
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from savol.answer import Answer
+from savol.answer import Answer, Citation
 from savol.language import detect_language
-from savol.llm.check import MARKER, SupportChecker, Unusable, marker_numbers, open_marker_start, passage_citation
+from savol.llm.check import MARKER, SupportChecker, Unusable, marker_numbers, open_marker_start
 from savol.llm.prompt import build_messages
 from savol.settings import LLM_TIMEOUT_S
 
@@ -239,7 +239,7 @@ class LLMAnswerer:
             for n in marker_numbers(match.group(1)):
                 if 1 <= n <= len(passages) and n not in seen:
                     seen.add(n)
-                    citations.append(passage_citation(n, passages[n - 1]))
+                    citations.append(Citation.from_passage(n, passages[n - 1]))
         return Answer(question, shown, False, lang, citations=citations, retrieved=list(docs), answerer=self.name)
 
     def _fallback(self, search_text: str, docs: list[Document], reason: str) -> Answer:

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
-from ingest.text import embedding_text, lexical_tokens, match_key, normalize, strip_invisible
+from ingest.text import lexical_tokens, match_key, normalize
+from retriever.hybrid import query_forms
 from savol.answer import Answer, Citation
 from savol.errors import SavolError
 from savol.language import REFUSALS, refusal
@@ -119,11 +120,6 @@ def is_refusal(sentence: str) -> bool:
     return any(r in key for r in _REFUSAL_KEYS)
 
 
-def passage_citation(n: int, doc: Document, quote: str = "", supported: bool | None = None) -> Citation:
-    """A :class:`Citation` of passage ``n``; ``quote`` (when given) is one of its sentences."""
-    return Citation.from_passage(n, doc, quote, supported=supported)
-
-
 @dataclass
 class Claim:
     """One answer sentence and what the check found for it."""
@@ -156,7 +152,7 @@ class SupportChecker:
 
     def embed_claims(self, claims: list[str]) -> np.ndarray:
         """Claim vectors, embedded as the retriever embeds questions."""
-        prepared = [embedding_text(normalize(strip_invisible(c))) for c in claims]
+        prepared = [query_forms(c)[1] for c in claims]
         return np.asarray(self.embedder.embed_queries(prepared), dtype=np.float32)
 
     def evidence(self, doc: Document) -> list[dict]:
@@ -207,7 +203,8 @@ class SupportChecker:
             for n in claim.cited:
                 score, sentence = scores[n]
                 ok = score >= SUPPORT_THRESHOLD
-                claim.citations.append(passage_citation(n, passages[n - 1], sentence["text"] if ok else "", ok))
+                quote = sentence["text"] if ok else ""
+                claim.citations.append(Citation.from_passage(n, passages[n - 1], quote, supported=ok))
         return claims, invalid
 
     def answer(self, question: str, lang: str, text: str, passages: list[Document],
