@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import itertools
-import json
 import logging
 import sys
 from typing import Any
@@ -22,6 +21,7 @@ from savol.answer import Answer
 from savol.chain import Savol
 from savol.errors import BadQuestion, SavolError
 from savol.feedback import VOTES, FeedbackNotSaved, record_vote
+from savol.http import middleware
 from savol.page import (
     TITLE, LEAD, PLACEHOLDER, BAD_QUESTION, INDEX_BROKEN, UNEXPECTED, FEEDBACK_FAILED, WARNING,
     SOURCES_EMPTY, CONTEXT_EMPTY, HEAD, CITE_JS, CSS, sources_html, context_html, header_html,
@@ -33,9 +33,6 @@ from savol.settings import Settings
 log = logging.getLogger("savol")
 
 MAX_FILE_SIZE = "1kb"  # the page takes no files; this caps what /gradio_api/upload accepts
-# A long chat sends its whole history with each question: 100 turns are ~200 KB. Anything
-# much bigger is not a reader, and is refused before Gradio parses (or logs) it.
-MAX_REQUEST_BYTES = 1_000_000
 # Sessions whose state (per-reader answers for feedback) is kept; the oldest is dropped
 # past this. Gradio keeps ~35 KB per session, and every `/ask` call without a session is
 # a new one: its default of 10,000 lets a script grow the server by ~350 MB.
@@ -244,53 +241,13 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
     return demo
 
 
-class BodyLimit:
-    """ASGI middleware: a request body over ``max_bytes`` gets 413 before anything parses it."""
-
-    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await self._refuse(send)
-        received = 0
-
-        async def counted():  # a chunked body has no length up front: count as it arrives
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    from fastapi import HTTPException
-
-                    raise HTTPException(413, self._message())
-            return message
-
-        await self.app(scope, counted, send)
-
-    def _message(self) -> str:
-        return f"Request body is larger than {self.max_bytes:,} bytes; send a shorter question or history."
-
-    async def _refuse(self, send) -> None:
-        body = json.dumps({"detail": self._message()}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-
 def launch_options(settings: Settings) -> dict:
     """``demo.launch`` arguments with safe defaults: local bind, no SSR, no extra file paths."""
-    from starlette.middleware import Middleware
-
     return dict(
         server_name=settings.host, server_port=settings.port, auth=settings.auth_pair(), ssr_mode=False,
         show_error=False, css=CSS, head=HEAD, max_file_size=MAX_FILE_SIZE, strict_cors=True,
         enable_monitoring=False, mcp_server=False, pwa=False, run_history=False,
-        state_session_capacity=MAX_SESSIONS, app_kwargs={"middleware": [Middleware(BodyLimit)]},
+        state_session_capacity=MAX_SESSIONS, app_kwargs={"middleware": middleware()},
     )
 
 
