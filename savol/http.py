@@ -1,22 +1,53 @@
 """HTTP hardening for the chat page: ASGI middlewares that run before Gradio sees a request.
 
-:func:`middleware` lists them for ``demo.launch(app_kwargs={"middleware": ...})``.
+:func:`middleware` lists them for ``demo.launch(app_kwargs={"middleware": ...})``:
+
+- :class:`BodyLimit`: a body over 1 MB gets 413 before anything parses it;
+- :class:`LoginRequired`: with a login set (``SAVOL_AUTH``), every route but the login answers 401.
 """
 
 from __future__ import annotations
 
 import json
+import re
+
+from fastapi import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import cookie_parser
 
 # A long chat sends its whole history with each question: 100 turns are ~200 KB. Anything
 # much bigger is not a reader, and is refused before Gradio parses (or logs) it.
 MAX_REQUEST_BYTES = 1_000_000
 
+# With a login set, only these answer without one (everything else gets 401):
+LOGIN_FORM = "/login"  # POST (or "/login/"): Gradio's login form posts here
+LOGIN_PAGE = "/"  # GET: Gradio draws its login form here; answered with status 401 and without the
+# description of the API that Gradio embeds in the page, so it names no endpoint
+FRONTEND = ("/assets/", "/static/")  # GET/HEAD: Gradio's own build (scripts, styles, fonts), the same
+# files in every Gradio install; the login form cannot be drawn without them
+THEME = "/theme.css"  # GET: the stylesheet of Gradio's default theme (nothing of savol's); without it
+# the login fields have no borders and cannot be seen
+STARTUP = "/gradio_api/startup-events"  # GET, until it has run once: Gradio's launch() calls it, without a
+# login, right after the server starts, and fails to start when refused; afterwards it is a no-op, and 401
+# Gradio's session cookies (gradio/routes.py, `login` and `get_current_user`), suffixed with app.cookie_id.
+SESSION_COOKIES = ("access-token-", "access-token-unsecure-")
+# How Gradio's page template embeds the API description; the login page gets an empty one.
+_API_INFO = re.compile(rb"(<script>window\.gradio_api_info = ).*?(;</script>)", re.S)
+_NO_API = rb'\1{"named_endpoints": {}, "unnamed_endpoints": {}}\2'
+NOT_LOGGED_IN = "Not authenticated; log in on the page first."
+
 
 def middleware() -> list:
     """The middlewares, outermost first."""
-    from starlette.middleware import Middleware
+    return [Middleware(BodyLimit), Middleware(LoginRequired)]
 
-    return [Middleware(BodyLimit)]
+
+async def send_json(send, status: int, detail) -> None:
+    """Answer with ``{"detail": detail}`` (FastAPI's error shape) and ``status``."""
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
@@ -40,8 +71,6 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    from fastapi import HTTPException
-
                     raise HTTPException(413, self._message())
             return message
 
@@ -51,7 +80,70 @@ class BodyLimit:
         return f"Request body is larger than {self.max_bytes:,} bytes; send a shorter question or history."
 
     async def _refuse(self, send) -> None:
-        body = json.dumps({"detail": self._message()}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send_json(send, 413, self._message())
+
+
+class LoginRequired:
+    """ASGI middleware: when the page has a login, a request without a valid session answers 401,
+    on every route but the login form, the login page and what draws it (Gradio's frontend
+    files and theme).
+
+    Gradio checks the login on some routes only; on the others (cancel, reset, heartbeat,
+    startup-events, app_id, manifest.json, openapi.json…) anyone could act on a
+    reader's session. This checks the cookie Gradio's own ``get_current_user`` checks, on
+    every request.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        gradio = scope.get("app")  # Starlette puts its application in the scope before any middleware
+        if scope["type"] not in ("http", "websocket") or not isinstance(getattr(gradio, "auth", None), dict):
+            return await self.app(scope, receive, send)
+        path, method = scope["path"], scope.get("method")
+        if (
+            (method == "POST" and path.rstrip("/") == LOGIN_FORM)
+            or self._user(scope, gradio) is not None
+            or (method in ("GET", "HEAD") and path.startswith(FRONTEND))
+            or (method == "GET" and path == THEME)
+            or (method == "GET" and path == STARTUP and not gradio.startup_events_triggered)
+        ):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        if method == "GET" and path == LOGIN_PAGE:
+            return await self._login_page(scope, receive, send)
+        await send_json(send, 401, NOT_LOGGED_IN)
+
+    @staticmethod
+    def _user(scope, gradio) -> str | None:
+        """The logged-in user the request's session cookie names, as Gradio's get_current_user finds it."""
+        header = b"; ".join(v for k, v in scope.get("headers") or [] if k == b"cookie").decode("latin-1")
+        cookies = cookie_parser(header)
+        for name in SESSION_COOKIES:
+            token = cookies.get(name + gradio.cookie_id)
+            if token:
+                return gradio.tokens.get(token)
+        return None
+
+    async def _login_page(self, scope, receive, send) -> None:
+        """Gradio's login form with status 401, without the API description it embeds."""
+        scope = dict(scope, query_string=b"")  # Gradio reads page= and all_endpoints= from it
+        start, chunks = None, []
+
+        async def hold(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, hold)
+        body, found = _API_INFO.subn(_NO_API, b"".join(chunks))
+        if start is None or start["status"] != 200 or found != 1:  # Gradio changed its page: show nothing
+            return await send_json(send, 401, NOT_LOGGED_IN)
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
         await send({"type": "http.response.body", "body": body})

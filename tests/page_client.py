@@ -5,7 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
-from urllib.parse import urlparse
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlparse
 
 _LINK = re.compile(r"\[\\\[(\d+)\\\]\]\(#cite-[0-9a-f-]+\)")
 
@@ -18,6 +19,34 @@ def request(url: str, method: str, path: str, body=None, headers=None, timeout=6
         conn.request(method, path, body, headers or {})
         response = conn.getresponse()
         return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def status(url: str, method: str, path: str, body=None, headers=None, timeout=30) -> int:
+    """The status of one request, read without its body (a heartbeat's stream never ends)."""
+    parts = urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request(method, path, body, headers or {})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def login(url: str, user: str, password: str) -> tuple[int, str]:
+    """POST the login form as the browser does: ``(status, Cookie header value)``."""
+    parts = urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        form = urlencode({"username": user, "password": password})
+        conn.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        cookies = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        return response.status, "; ".join(f"{k}={m.value}" for k, m in cookies.items())
     finally:
         conn.close()
 

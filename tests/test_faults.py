@@ -1,9 +1,10 @@
 """Faults while serving: a re-ingest under load, a broken new index version, a full feedback
-file, a locked page.
+file.
 
 Covered elsewhere: a planted index.pkl is never unpickled, a truncated or garbled index
 file is a clear error, a crash between writes leaves the previous version loadable
-(test_index.py, test_cli.py); an unwritable feedback folder (test_chat_app.py).
+(test_index.py, test_cli.py); an unwritable feedback folder (test_chat_app.py); the
+locked page (test_login.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import replace
 import gradio as gr
 import pytest
 from gradio_client import Client
-from gradio_client.exceptions import AuthenticationError
 
 import chat_app
 from ingest.index import _point_current, current_version, load_store
@@ -27,7 +27,6 @@ from savol.chain import Savol
 from savol import feedback
 from savol.errors import IndexCorrupt
 from savol.settings import Settings
-from tests.page_client import request
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -170,57 +169,3 @@ def test_feedback_file_stops_growing_at_its_cap(app, tmp_path, monkeypatch):
         feedback.record_vote(tmp_path, vote="like", question="q", answer="a" * 5_000)
     final = list(chat_app.respond(GOOD, [], app=app))[-1][1]
     assert GOVERNOR in final[-1]["content"]
-
-
-# ---------------------------------------------------------------- SAVOL_AUTH
-
-USER, PASSWORD = "reader", "s3cret-Пароль"
-
-
-@pytest.fixture(scope="module")
-def locked(app, serve_page):
-    """The page behind SAVOL_AUTH=reader:s3cret-Пароль."""
-    with serve_page(app, auth=f"{USER}:{PASSWORD}") as url:
-        yield url
-
-
-def _status(url: str, method: str, path: str, body: dict | None = None, cookie: str | None = None) -> int:
-    headers = {"Content-Type": "application/json"} | ({"Cookie": cookie} if cookie else {})
-    return request(url, method, path, json.dumps(body) if body is not None else None, headers, timeout=30)[0]
-
-
-def test_client_without_credentials_is_refused(locked, model_calls):
-    """A script that does not log in gets no config, no API and no answer."""
-    with pytest.raises(AuthenticationError, match="login"):
-        Client(locked, verbose=False)
-    assert model_calls == []
-
-
-@pytest.mark.parametrize("user, password", [(USER, "wrong"), ("admin", PASSWORD), (USER, PASSWORD.upper())])
-def test_client_with_wrong_credentials_is_refused(locked, model_calls, user, password):
-    """A wrong user or password is rejected at login (Gradio: 400), with no answer computed."""
-    with pytest.raises((AuthenticationError, ValueError), match="Could not login"):
-        Client(locked, auth=(user, password), verbose=False)
-    assert model_calls == []
-
-
-@pytest.mark.parametrize(
-    "method, path, body",
-    [
-        ("GET", "/config", None),
-        ("GET", "/gradio_api/info", None),
-        ("POST", "/gradio_api/call/ask", {"data": [GOOD, None]}),
-        ("POST", "/gradio_api/queue/join", {"data": [GOOD, None], "fn_index": 0, "session_hash": "s"}),
-    ],
-)
-def test_raw_http_without_a_session_is_refused(locked, model_calls, method, path, body):
-    """Every route that reveals or runs something answers 401 without a login cookie."""
-    assert _status(locked, method, path, body) == 401
-    assert _status(locked, method, path, body, cookie="access-token=forged") == 401
-    assert model_calls == []
-
-
-def test_right_credentials_are_let_in(locked):
-    """The refusals above are the lock working, not a broken page: the right login gets answers."""
-    client = Client(locked, auth=(USER, PASSWORD), verbose=False)
-    assert GOVERNOR in _ask(client, GOOD)

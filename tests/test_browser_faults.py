@@ -1,0 +1,56 @@
+"""Faults and the login as a reader meets them in a real browser (Debian's Chromium via
+Playwright), at desktop and phone sizes. Screenshots go to pytest's tmp_path; their paths are
+printed, so they show in the test output (`pytest -rP`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, browser  # noqa: F401  (browser: a fixture)
+
+GOOD = "Кто губернатор Токио?"
+GOVERNOR = "Юрико Коикэ"
+USER, PASSWORD = "reader", "s3cret-Пароль"
+SIZES = [pytest.param((1280, 800), id="desktop"), pytest.param((390, 844), id="phone")]
+ANSWER_TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+def _screenshot(page, tmp_path, name: str) -> None:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+
+
+@pytest.fixture(scope="module")
+def locked(app, serve_page):
+    """The page behind SAVOL_AUTH=reader:s3cret-Пароль."""
+    with serve_page(app, auth=f"{USER}:{PASSWORD}") as url:
+        yield url
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size):
+    """With every other route at 401, the login form still draws (from `/` and Gradio's own
+    files), a reader who logs in gets the page, and the answer comes as usual."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
+    page.goto(locked)
+    page.wait_for_selector("input[type=password]", timeout=10_000)
+    _screenshot(page, tmp_path, f"login-{size[0]}")
+    assert page.locator("#savol-box").count() == 0
+    page.fill("input[type=text]", USER)
+    page.fill("input[type=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#savol-box textarea", timeout=20_000)
+    page.fill("#savol-box textarea", GOOD)
+    page.press("#savol-box textarea", "Enter")
+    page.wait_for_selector("#savol-sources mark", timeout=ANSWER_TIMEOUT_MS)
+    assert GOVERNOR in page.locator("#savol-chat").inner_text()
+    _screenshot(page, tmp_path, f"logged-in-{size[0]}")
+    page.close()
+    assert refused == [locked]  # only the login page itself: everything that draws it answered
