@@ -12,15 +12,16 @@ import json
 import re
 
 from fastapi import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
-from starlette.requests import cookie_parser
+from starlette.requests import Request, cookie_parser
 
 # A long chat sends its whole history with each question: 100 turns are ~200 KB. Anything
 # much bigger is not a reader, and is refused before Gradio parses (or logs) it.
 MAX_REQUEST_BYTES = 1_000_000
 
 # With a login set, only these answer without one (everything else gets 401):
-LOGIN_FORM = "/login"  # POST (or "/login/"): Gradio's login form posts here
+LOGIN_FORM = "/login"  # POST (or "/login/"): Gradio's login form posts here; the user name must match exactly
 LOGIN_PAGE = "/"  # GET: Gradio draws its login form here; answered with status 401 and without the
 # description of the API that Gradio embeds in the page, so it names no endpoint
 FRONTEND = ("/assets/", "/static/")  # GET/HEAD: Gradio's own build (scripts, styles, fonts), the same
@@ -48,6 +49,32 @@ async def send_json(send, status: int, detail) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def read_body(receive) -> bytes:
+    """The whole request body (BodyLimit, outside, caps its size)."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def replay(body: bytes):
+    """A ``receive`` that hands ``body`` over again, for the app after a middleware read it."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 class BodyLimit:
@@ -91,7 +118,7 @@ class LoginRequired:
     Gradio checks the login on some routes only; on the others (cancel, reset, heartbeat,
     startup-events, app_id, manifest.json, openapi.json…) anyone could act on a
     reader's session. This checks the cookie Gradio's own ``get_current_user`` checks, on
-    every request.
+    every request. The user name at login must match exactly (Gradio strips spaces first).
     """
 
     def __init__(self, app):
@@ -102,9 +129,10 @@ class LoginRequired:
         if scope["type"] not in ("http", "websocket") or not isinstance(getattr(gradio, "auth", None), dict):
             return await self.app(scope, receive, send)
         path, method = scope["path"], scope.get("method")
+        if method == "POST" and path.rstrip("/") == LOGIN_FORM:
+            return await self._login(scope, receive, send, gradio.auth)
         if (
-            (method == "POST" and path.rstrip("/") == LOGIN_FORM)
-            or self._user(scope, gradio) is not None
+            self._user(scope, gradio) is not None
             or (method in ("GET", "HEAD") and path.startswith(FRONTEND))
             or (method == "GET" and path == THEME)
             or (method == "GET" and path == STARTUP and not gradio.startup_events_triggered)
@@ -126,6 +154,21 @@ class LoginRequired:
             if token:
                 return gradio.tokens.get(token)
         return None
+
+    async def _login(self, scope, receive, send, accounts: dict) -> None:
+        """Gradio's login, after checking the user name is one of ``accounts`` as typed."""
+        try:
+            body = await read_body(receive)
+            form = await Request(scope, replay(body)).form()
+        except HTTPException as exc:  # BodyLimit's 413 for a chunked body, a malformed form
+            return await send_json(send, exc.status_code, exc.detail)
+        except (MultiPartException, ValueError):
+            return await send_json(send, 400, "The login form could not be read.")
+        user = form.get("username")
+        await form.close()
+        if not isinstance(user, str) or user not in accounts:
+            return await send_json(send, 400, "Incorrect credentials.")  # Gradio's words for a wrong login
+        await self.app(scope, replay(body), send)
 
     async def _login_page(self, scope, receive, send) -> None:
         """Gradio's login form with status 401, without the API description it embeds."""

@@ -74,11 +74,13 @@ class Settings:
         """``SAVOL_AUTH="user:password"`` as a tuple for Gradio, or None."""
         if not self.auth:
             return None
+        from savol.errors import SavolError
+
         user, sep, password = self.auth.partition(":")
         if not sep or not user or not password:
-            from savol.errors import SavolError
-
             raise SavolError('SAVOL_AUTH must look like "user:password"; fix or unset it.')
+        if user != user.strip():  # Gradio strips the name a reader types: this one could never log in
+            raise SavolError("The user name in SAVOL_AUTH starts or ends with a space; remove it.")
         return user, password
 
 

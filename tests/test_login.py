@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from dataclasses import replace
 
 import pytest
 from gradio_client import Client
@@ -17,6 +18,7 @@ from gradio_client.exceptions import AuthenticationError
 
 import chat_app
 from savol.chain import Savol
+from savol.errors import SavolError
 from tests.page_client import login, request, status
 
 GOOD = "Кто губернатор Токио?"
@@ -73,6 +75,20 @@ def test_client_with_wrong_credentials_is_refused(locked, model_calls, user, pas
     with pytest.raises((AuthenticationError, ValueError), match="Could not login"):
         Client(locked, auth=(user, password), verbose=False)
     assert model_calls == []
+
+
+@pytest.mark.parametrize("user", [USER + " ", " " + USER, USER + "\t", USER + "\n"], ids=repr)
+def test_login_compares_the_user_name_exactly(locked, user):
+    """"reader " is not "reader": Gradio strips the name before comparing, so a near miss got
+    a session. It is refused like any wrong login (the right one: the next test)."""
+    code, cookies = login(locked, user, PASSWORD)
+    assert code == 400 and "access-token" not in cookies
+
+
+def test_auth_user_with_surrounding_spaces_is_a_setting_error(app):
+    """Such a user could never log in (Gradio strips what is typed): `savol serve` says so at start."""
+    with pytest.raises(SavolError, match="SAVOL_AUTH"):
+        chat_app.launch_options(replace(app.settings, auth=f" {USER}:{PASSWORD}"))
 
 
 def test_right_credentials_are_let_in(locked):
