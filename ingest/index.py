@@ -139,7 +139,13 @@ def load_store(index_dir: Path, embedder_id: str | None = None) -> Store:
     name = current_version(index_dir)
     if name is None:
         raise IndexMissing(f"No index in {index_dir}; build it with: savol ingest")
-    return load_version(index_dir / "versions" / name, embedder_id)
+    path = index_dir / "versions" / name
+    if not path.is_dir():
+        raise IndexCorrupt(
+            f"{index_dir / 'CURRENT'} names version {name}, which is not in {path.parent}; "
+            "rebuild the index with: savol ingest --rebuild"
+        )
+    return load_version(path, embedder_id)
 
 
 def load_version(path: Path, embedder_id: str | None = None) -> Store:

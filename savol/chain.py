@@ -30,7 +30,7 @@ from ingest.index import (
 )
 from retriever.hybrid import HybridRetriever, Query, make_query
 from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
-from savol.errors import IndexMissing, SavolError
+from savol.errors import IndexCorrupt, IndexMissing, SavolError
 from savol.llm import LLMAnswerer, SupportChecker, load_chat_model
 from savol.question import clean_history, clean_question
 from savol.settings import Settings
@@ -117,7 +117,8 @@ class Savol:
         self._chain: Runnable | None = None
         self._embedder = None
         self._chat_model = chat_model
-        self._failed_version: str | None = None  # a new version that could not load, reported once
+        self._failed_version: str | None = None  # a new version that could not load: not tried again
+        self._kept_because: str | None = None  # why the held version still serves, as last logged
 
     @property
     def answerer_name(self) -> str:
@@ -186,11 +187,19 @@ class Savol:
     def refresh(self) -> None:
         """Load the version ``CURRENT`` points at if it is not the one held.
 
-        While serving, a version that fails to load is reported and the held one keeps serving.
+        While serving, a damaged ``CURRENT`` or a version that fails to load is logged once,
+        and the held version keeps serving.
         """
-        name = current_version(self.settings.index_dir)
+        try:
+            name = current_version(self.settings.index_dir)
+        except IndexCorrupt as exc:  # garbled, empty or undecodable pointer
+            if self._loaded is None:
+                raise
+            with self._lock:
+                return self._keep_serving(exc)
         held = self._loaded.store if self._loaded else None
         if held is not None and held.version == name:
+            self._kept_because = None  # CURRENT is sound again: a new fault gets logged
             return
         with self._lock:
             held = self._loaded.store if self._loaded else None
@@ -206,8 +215,7 @@ class Savol:
                 if held is None:
                     raise
                 self._failed_version = name
-                log.warning("keeping index version %s: %s", held.version, exc)
-                return
+                return self._keep_serving(exc)
             retriever = HybridRetriever(
                 store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
                 lexical_weight=self.settings.lexical_weight, latent_weight=self.settings.latent_weight,
@@ -217,6 +225,13 @@ class Savol:
             answerer = ExtractiveAnswerer(store, fold=self.fold, k=self.settings.k, threshold=threshold)
             self._loaded = _Loaded(store, retriever, answerer)
             self._chain = None  # built on the first question, so ingesting never loads an LLM
+            self._kept_because = None
+
+    def _keep_serving(self, exc: SavolError) -> None:
+        """Log (once for each reason) why the held version goes on serving; call under the lock."""
+        if str(exc) != self._kept_because:
+            self._kept_because = str(exc)
+            log.warning("keeping index version %s: %s", self._loaded.store.version, exc)
 
     def chain(self) -> Runnable:
         """The chain over the index being served (built, and the LLM loaded, on first use)."""

@@ -23,8 +23,8 @@ from gradio_client import Client
 
 import chat_app
 from ingest.index import _point_current, current_version, load_store
+from savol import cli, feedback
 from savol.chain import Savol
-from savol import feedback
 from savol.errors import IndexCorrupt
 from savol.settings import Settings
 
@@ -148,6 +148,54 @@ def test_broken_new_version_leaves_the_previous_one_serving(settings, index_copy
         _point_current(index_copy, repaired)
         assert GOVERNOR in _ask(client, GOOD)
         assert served.store.version == repaired
+
+
+# ---------------------------------------------------------------- a damaged CURRENT pointer
+
+DAMAGED_CURRENT = {
+    "garbled": b"../../etc\n",
+    "empty": b"",
+    "not-utf8": b"\xff\xfe2025\x00",
+    "missing-version": b"20991231-235959-abcdef\n",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_CURRENT)
+def test_damaged_current_keeps_the_loaded_version_serving(settings, index_copy, serve_page, caplog, damage):
+    """A CURRENT that is garbled, empty, not UTF-8 or names a missing version does not stop a
+    running page: readers keep getting answers from the loaded version, and the log says why
+    once (not once per question)."""
+    served = Savol(replace(settings, index_dir=index_copy))
+    with serve_page(served) as url:
+        client = Client(url, verbose=False)
+        assert GOVERNOR in _ask(client, GOOD)
+        old = served.store.version
+        (index_copy / "CURRENT").write_bytes(DAMAGED_CURRENT[damage])
+        with caplog.at_level(logging.WARNING, logger="savol"):
+            assert GOVERNOR in _ask(client, GOOD)
+            assert "Hitachi" in _ask(client, HITACHI)
+            chat = client.submit(GOOD, [], api_name="/chat").result()[1]
+            assert GOVERNOR in chat_app._text(chat[-1]["content"])
+        assert served.store.version == old
+        kept = [r.getMessage() for r in caplog.records if r.name == "savol"]
+        assert len(kept) == 1 and kept[0].startswith(f"keeping index version {old}: ")
+        assert "CURRENT" in kept[0] and "savol ingest --rebuild" in kept[0]
+
+
+@pytest.mark.parametrize("command", ["ask", "serve"])
+@pytest.mark.parametrize("damage", DAMAGED_CURRENT)
+def test_damaged_current_at_start_is_one_line_naming_the_rebuild(index_copy, monkeypatch, capsys, command, damage):
+    """With no loaded version to fall back on, `savol ask` and `savol serve` stop with one line
+    that names the fix, and leave the index as it is."""
+    monkeypatch.setenv("SAVOL_INDEX", str(index_copy))
+    monkeypatch.setattr(gr.Blocks, "launch", lambda *a, **k: pytest.fail("served a damaged index"))
+    (index_copy / "CURRENT").write_bytes(DAMAGED_CURRENT[damage])
+    argv = ["ask", GOOD] if command == "ask" else ["serve", "--port", "1"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("savol: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert "CURRENT" in err and "savol ingest --rebuild" in err
+    assert (index_copy / "CURRENT").read_bytes() == DAMAGED_CURRENT[damage]
 
 
 # ---------------------------------------------------------------- disk
