@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ SCHEMA_VERSION = 3  # 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_te
 SPLITTER_VERSION = 1
 DATA_FILES = ("chunks.faiss", "sentences.faiss", "chunks.json", "sentences.json")
 KEEP_VERSIONS = 2  # the one serving and the one before it, for readers still holding it
+_STAGING = re.compile(r"\.staging-\d{8}-\d{6}-[0-9a-f]{6}")  # the folder _write_version fills, then renames
 
 
 @dataclass
@@ -255,6 +257,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
     params = _chunking_params(settings)
 
     with _ingest_lock(index_dir):
+        _remove_leftovers(index_dir)
         previous = None if rebuild else _previous(index_dir, embedder.id, params)
         old_files = previous.manifest["files"] if previous else {}
         new_files = {s.name: s.sha256 for s in sources}
@@ -406,10 +409,21 @@ def _point_current(index_dir: Path, name: str) -> None:
 
 
 def _prune(index_dir: Path, current: str) -> None:
-    """Remove staging leftovers and all but the newest versions (the current one always stays)."""
-    versions = index_dir / "versions"
-    kept = sorted((p for p in versions.iterdir() if not p.name.startswith(".")), reverse=True)
-    keep = {current} | {p.name for p in kept[:KEEP_VERSIONS]}
-    for path in versions.iterdir():
+    """Remove all but the newest versions (the current one always stays)."""
+    versions = sorted((p for p in (index_dir / "versions").iterdir() if not p.name.startswith(".")), reverse=True)
+    keep = {current} | {p.name for p in versions[:KEEP_VERSIONS]}
+    for path in versions:
         if path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove a killed ingest's staging folders and CURRENT temp files (only names savol writes);
+    called under the ingest lock, when no other ingest can be writing them."""
+    versions = index_dir / "versions"
+    for path in versions.iterdir() if versions.is_dir() else ():
+        if path.is_dir() and _STAGING.fullmatch(path.name):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".CURRENT.*"):
+        if path.is_file() and path.suffix[1:].isdigit():
+            path.unlink(missing_ok=True)

