@@ -94,6 +94,7 @@ def _turn_record(result: Answer) -> dict:
 def _notice(exc: Exception) -> str:
     """What a reader is told when a question fails; the details go to the server log only."""
     if isinstance(exc, BadQuestion):
+        log.info("question refused: %s", exc)
         return f"{BAD_QUESTION}: {exc.reader_message}"
     if isinstance(exc, SavolError):
         log.error("cannot answer: %s", exc)
@@ -184,16 +185,19 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
 
     def ask(question: str, history: list[str] | None = None) -> dict[str, Any]:
         """Answer a question about the article; the JSON object of `savol ask --json`."""
+        # print_exception=False: Gradio would print a traceback for each error; the log gets one line.
         try:
             return app.ask(question, history=history).to_dict()
         except BadQuestion as exc:
-            raise gr.Error(str(exc)) from None
+            log.info("question refused: %s", exc)
+            raise gr.Error(str(exc), print_exception=False) from None
         except SavolError as exc:
             log.error("cannot answer: %s", exc)
-            raise gr.Error("The index cannot serve; ask the operator to run: savol ingest --rebuild") from None
+            raise gr.Error("The index cannot serve; ask the operator to run: savol ingest --rebuild",
+                           print_exception=False) from None
         except Exception:
             log.exception("unexpected error in /ask")
-            raise gr.Error("Unexpected server error; try again.") from None
+            raise gr.Error("Unexpected server error; try again.", print_exception=False) from None
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(header_html(app.store), elem_id="savol-header", js_on_load=None)

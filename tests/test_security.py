@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -89,6 +90,21 @@ def test_ask_api_rejects_bad_question_before_the_model(url, model_calls, questio
     assert "Traceback" not in data["error"] and ".py" not in data["error"]
     assert model_calls == []
     assert_still_serving(url)
+
+
+def test_rejected_questions_leave_no_traceback_in_the_server_log(url, capfd, caplog):
+    """A bad question is the reader's slip, not a server fault: the server writes at most one
+    line for it, never the traceback Gradio prints for an error raised in a handler."""
+    capfd.readouterr()
+    with caplog.at_level(logging.DEBUG):
+        for question in ("", "x" * 5_000, "Кто \ud800?", None):
+            assert call(url, "ask", [question, None])[0] == "error"
+            assert call(url, "chat", [question, [], {}])[0] == "complete"
+    out, err = capfd.readouterr()
+    written = out + err + caplog.text
+    assert "Traceback" not in written and "gradio.exceptions.Error" not in written, written
+    savol_lines = [r.getMessage() for r in caplog.records if r.name == "savol"]
+    assert len(savol_lines) <= 8 and not any("\n" in line for line in savol_lines)
 
 
 @pytest.mark.parametrize("question", SMUGGLED)
