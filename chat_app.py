@@ -17,6 +17,7 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.text import mark_surrogates
 from savol.answer import Answer
 from savol.chain import Savol
 from savol.errors import BadQuestion, SavolError
@@ -52,11 +53,13 @@ EXAMPLES = [
 
 
 def _text(content) -> str:
-    """Plain text of a chat message's content (a string or Gradio's list of parts)."""
+    """Plain text of a chat message's content (a string or Gradio's list of parts); a lone
+    surrogate becomes U+FFFD, as Gradio cannot send it back to the browser."""
     if isinstance(content, str):
-        return content
+        return mark_surrogates(content)
     if isinstance(content, dict):
-        return content.get("text", "") if content.get("type", "text") == "text" else ""
+        text = content.get("text") if content.get("type", "text") == "text" else None
+        return mark_surrogates(text) if isinstance(text, str) else ""
     if isinstance(content, (list, tuple)):
         return " ".join(_text(part) for part in content).strip()
     return ""
@@ -133,7 +136,7 @@ def respond(message, history, turns=None, *, app: Savol):
             result = next(stream)
     except Exception as exc:  # the edge: a notice, the question back in the box, never a traceback
         gr.Warning(html.escape(_notice(exc)), title=WARNING)
-        yield (message if isinstance(message, str) else ""), history, gr.skip(), turns
+        yield _text(message) if isinstance(message, str) else "", history, gr.skip(), turns
         return
     key = str(len(shown))  # the answer's message index, for votes
     if stream is None:

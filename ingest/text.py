@@ -52,6 +52,11 @@ def has_surrogates(text: str) -> bool:
     return bool(_SURROGATE.search(text))
 
 
+def mark_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate shown as U+FFFD, so it can be encoded (and sent) as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _script(ch: str) -> str | None:
     if not ch.isalpha():
         return None

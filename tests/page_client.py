@@ -67,6 +67,22 @@ def call(url: str, api: str, data: list | None = None, *, body: bytes | None = N
     return event, json.loads(payload)
 
 
+def join_queue(url: str, api: str, data: list, session: str = "page-client") -> list[dict]:
+    """Send ``data`` to ``api`` the way the browser does (``/gradio_api/queue/join``, then the
+    session's ``queue/data`` stream); every message of the stream, parsed. The body is
+    ASCII JSON, so a lone surrogate travels as the escape a browser's JSON.stringify writes."""
+    _, config = request(url, "GET", "/config")
+    fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == api)
+    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session}).encode()
+    code, reply = request(url, "POST", "/gradio_api/queue/join", body, {"Content-Type": "application/json"})
+    assert code == 200, reply
+    try:
+        _, stream = request(url, "GET", f"/gradio_api/queue/data?session_hash={session}")
+    except http.client.IncompleteRead as cut:  # the server broke the stream off: what came before
+        stream = cut.partial
+    return [json.loads(line[6:]) for line in stream.decode("utf-8").splitlines() if line.startswith("data: ")]
+
+
 def plain(markdown: str) -> str:
     """The chat's Markdown back to the core's answer text: ``[\\[1\\]](#cite-…)`` -> ``[1]``."""
     return re.sub(r"\\(.)", r"\1", _LINK.sub(r"[\1]", markdown))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+import chat_app
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, browser  # noqa: F401  (browser: a fixture)
 
 GOOD = "Кто губернатор Токио?"
@@ -23,6 +24,12 @@ def _screenshot(page, tmp_path, name: str) -> None:
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
+
+
+def _notices(page) -> list[str]:
+    """The texts of the notices (Gradio's toasts) the page shows, once the first has appeared."""
+    page.wait_for_selector(".toast-message-text", timeout=10_000)
+    return page.locator(".toast-message-text").all_inner_texts()
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +61,25 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
     _screenshot(page, tmp_path, f"logged-in-{size[0]}")
     page.close()
     assert refused == [locked]  # only the login page itself: everything that draws it answered
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, size):
+    """A lone surrogate (a script or a broken paste can put one in the box; the browser sends it
+    as "\\ud800") gets the usual one-line notice, not an error, and the question stays in the
+    box, its bad character shown as U+FFFD."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(url)
+    page.wait_for_selector("#savol-box textarea")
+    page.evaluate("""() => {
+        const box = document.querySelector('#savol-box textarea');
+        box.value = 'Кто губернатор \\ud800Токио?';
+        box.dispatchEvent(new Event('input', {bubbles: true}));
+    }""")
+    page.press("#savol-box textarea", "Enter")
+    assert _notices(page) == [f"{chat_app.BAD_QUESTION}: Саволда UTF-8 бўлмаган белгилар бор; уни қайта ёзинг."]
+    page.wait_for_timeout(1_000)  # a broken answer stream marks the chat, box and sources "Error"
+    assert page.get_by_text("Error", exact=True).count() == 0 and page.locator(".toast-body.error").count() == 0
+    assert page.input_value("#savol-box textarea") == "Кто губернатор \ufffdТокио?"
+    _screenshot(page, tmp_path, f"lone-surrogate-{size[0]}")
+    page.close()

@@ -21,11 +21,11 @@ import gradio as gr
 import pytest
 
 import chat_app
-from ingest.text import uzbek_latin
+from ingest.text import mark_surrogates, uzbek_latin
 from savol import cli
 from savol.chain import Savol
 from savol.settings import Settings
-from tests.page_client import call, request
+from tests.page_client import call, join_queue, request
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -77,7 +77,8 @@ def test_page_rejects_bad_question_before_the_model(app, model_calls, question, 
         steps = list(chat_app.respond(question, history, app=app))
     box, shown, _, _ = steps[-1]
     assert model_calls == []
-    assert box == question and shown == history  # nothing the reader typed or saw is lost
+    # Nothing the reader typed or saw is lost (a lone surrogate, which cannot be sent back, shows as U+FFFD).
+    assert box == mark_surrogates(question) and shown == history
     final = list(chat_app.respond(FOLLOW_UP, shown, app=app))[-1][1]
     assert PRESIDENT in final[-1]["content"]
 
@@ -105,6 +106,43 @@ def test_rejected_questions_leave_no_traceback_in_the_server_log(url, capfd, cap
     assert "Traceback" not in written and "gradio.exceptions.Error" not in written, written
     savol_lines = [r.getMessage() for r in caplog.records if r.name == "savol"]
     assert len(savol_lines) <= 8 and not any("\n" in line for line in savol_lines)
+
+
+def _text_message(role: str, text: str) -> dict:
+    """A message as the browser sends it back (Gradio's normalised messages format)."""
+    return {"role": role, "content": [{"type": "text", "text": text}]}
+
+
+LONE = "Кто губернатор \ud800Токио?"  # what a browser sends for a lone surrogate ("\\ud800" in the JSON)
+
+
+@pytest.mark.parametrize(
+    "question, history",
+    [
+        pytest.param(LONE, [], id="in-the-question"),
+        pytest.param(GOOD, [_text_message("user", "\udcff?"), _text_message("assistant", "A. [1]")],
+                     id="in-the-history"),
+    ],
+)
+def test_lone_surrogate_in_the_chat_gets_the_usual_notice(url, capfd, model_calls, question, history):
+    """Through the queue as the browser sends it: a lone surrogate in the question gets the
+    one-line 'bad question' notice with the question kept in the box (its bad character shown
+    as U+FFFD); one in the history is shown as U+FFFD and the question is answered. Either way
+    the answer stream completes and the server writes no traceback."""
+    capfd.readouterr()
+    messages = join_queue(url, "chat", [question, history, {}], session=f"lone-{len(history)}")
+    assert messages[-1]["msg"] == "close_stream", messages
+    done = next(m for m in messages if m["msg"] == "process_completed")
+    box, shown = done["output"]["data"][:2]
+    notices = [m["log"] for m in messages if m["msg"] == "log"]
+    if history:
+        assert notices == [] and shown[0]["content"][0]["text"] == "\ufffd?"
+        assert GOVERNOR in shown[-1]["content"][0]["text"]
+    else:
+        assert notices == [f"{chat_app.BAD_QUESTION}: Саволда UTF-8 бўлмаган белгилар бор; уни қайта ёзинг."]
+        assert box == LONE.replace("\ud800", "\ufffd") and shown == [] and model_calls == []
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err
 
 
 @pytest.mark.parametrize("question", SMUGGLED)
@@ -200,11 +238,6 @@ def test_cli_rejects_bad_question_before_the_model(cli_model_calls, capsys, ques
 
 
 # ---------------------------------------------------------------- forged chat history
-
-
-def _text_message(role: str, text: str) -> dict:
-    """A message as the browser sends it back (Gradio's normalised messages format)."""
-    return {"role": role, "content": [{"type": "text", "text": text}]}
 
 
 def test_system_turn_in_forged_history_is_ignored(client, model_calls):
