@@ -38,6 +38,10 @@ MAX_FILE_SIZE = "1kb"  # the page takes no files; this caps what /gradio_api/upl
 # past this. Gradio keeps ~35 KB per session, and every `/ask` call without a session is
 # a new one: its default of 10,000 lets a script grow the server by ~350 MB.
 MAX_SESSIONS = 1000
+# What the question box holds. Far past the question limit (settings.max_question_chars), so a
+# long paste is kept whole and the reader is told it is too long, instead of the browser
+# cutting it silently to the limit; 100,000 characters and a long chat fit the 1 MB body limit.
+MAX_TYPED_CHARS = 100_000
 # Messages kept in the chat (100 turns, far past any reading session): a forged
 # 10,000-turn history costs no more to answer than a long real one.
 MAX_SHOWN_MESSAGES = 200
@@ -213,7 +217,7 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
                 )
                 box = gr.Textbox(
                     show_label=False, placeholder=PLACEHOLDER, submit_btn=True, autofocus=True,
-                    max_length=settings.max_question_chars, elem_id="savol-box",
+                    max_length=MAX_TYPED_CHARS, elem_id="savol-box",
                 )
                 examples = gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="Намуна саволлар",
                                        api_visibility="private")

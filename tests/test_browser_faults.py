@@ -14,6 +14,7 @@ GOVERNOR = "Юрико Коикэ"
 USER, PASSWORD = "reader", "s3cret-Пароль"
 SIZES = [pytest.param((1280, 800), id="desktop"), pytest.param((390, 844), id="phone")]
 ANSWER_TIMEOUT_MS = 30_000
+LONG = "Тоқаев Токиода ким билан учрашди? " * 80  # 2,720 characters, pasted at once
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium)"
@@ -21,14 +22,23 @@ pytestmark = pytest.mark.skipif(
 
 
 def _screenshot(page, tmp_path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
+    """The screen as the reader sees it (a notice floats over it), and the whole page."""
+    for suffix, full_page in (("", False), ("-full", True)):
+        path = tmp_path / f"{name}{suffix}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        print(f"screenshot: {path}")
 
 
 def _notices(page) -> list[str]:
-    """The texts of the notices (Gradio's toasts) the page shows, once the first has appeared."""
+    """The texts of the notices (Gradio's toasts) the page shows, once the first has appeared;
+    each must lie inside the screen, where the reader sees it."""
     page.wait_for_selector(".toast-message-text", timeout=10_000)
+    page.wait_for_function(  # toasts fade in
+        "[...document.querySelectorAll('.toast-body')].every(t => getComputedStyle(t).opacity === '1')"
+    )
+    view = page.viewport_size
+    for box in (t.bounding_box() for t in page.locator(".toast-body").all()):
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= view["width"] and 0 <= box["y"] < view["height"]
     return page.locator(".toast-message-text").all_inner_texts()
 
 
@@ -64,6 +74,26 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, tmp_path, size):
+    """A question pasted past the 2,000-character limit is not cut to fit (the reader would get
+    an answer to half a question): it stays whole in the box, and sending it says how long it is
+    and what the limit is, in Uzbek."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(url)
+    page.focus("#savol-box textarea")
+    page.keyboard.insert_text(LONG)  # as a paste: one input, no key presses
+    assert page.input_value("#savol-box textarea") == LONG
+    page.press("#savol-box textarea", "Enter")
+    length = f"{len(' '.join(LONG.split())):,}".replace(",", "\u00a0")
+    assert _notices(page) == [f"{chat_app.BAD_QUESTION}: Савол {length} белгидан иборат, чегара — 2\u00a0000. "
+                              "Уни қисқартиринг."]
+    assert page.input_value("#savol-box textarea") == LONG
+    assert page.locator("#savol-chat .message").count() == 0
+    _screenshot(page, tmp_path, f"long-question-{size[0]}")
+    page.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, size):
     """A lone surrogate (a script or a broken paste can put one in the box; the browser sends it
     as "\\ud800") gets the usual one-line notice, not an error, and the question stays in the
@@ -83,3 +113,4 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
     assert page.input_value("#savol-box textarea") == "Кто губернатор \ufffdТокио?"
     _screenshot(page, tmp_path, f"lone-surrogate-{size[0]}")
     page.close()
+
