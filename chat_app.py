@@ -241,6 +241,9 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         chat_io = dict(inputs=[box, chatbot, turns], outputs=[box, chatbot, sources, turns], preprocess=False)
         box.submit(chat, **chat_io, api_name="chat", api_visibility="undocumented")
         examples.load_input_event.then(chat, **chat_io, api_visibility="private")
+        # Gradio runs an example click outside the queue (POST run/predict). Queued like every
+        # other event, no handler runs on a direct POST: api_open=False refuses them all.
+        demo.fns[examples.load_input_event["id"]].queue = True
         chatbot.like(like, [chatbot, turns], None, api_visibility="private", preprocess=False)
         chatbot.clear(lambda: ({}, SOURCES_EMPTY, CONTEXT_EMPTY), None, [turns, sources, context],
                       api_visibility="private")

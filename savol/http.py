@@ -3,15 +3,18 @@
 :func:`middleware` lists them for ``demo.launch(app_kwargs={"middleware": ...})``:
 
 - :class:`BodyLimit`: a body over 1 MB gets 413 before anything parses it;
-- :class:`LoginRequired`: with a login set (``SAVOL_AUTH``), every route but the login answers 401.
+- :class:`LoginRequired`: with a login set (``SAVOL_AUTH``), every route but the login answers 401;
+- :class:`MalformedApiCalls`: a malformed call to the API gets 400 with its reason, not a 500.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 from fastapi import HTTPException
+from gradio.route_utils import FnIndexInferError
 from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.requests import Request, cookie_parser
@@ -36,11 +39,17 @@ SESSION_COOKIES = ("access-token-", "access-token-unsecure-")
 _API_INFO = re.compile(rb"(<script>window\.gradio_api_info = ).*?(;</script>)", re.S)
 _NO_API = rb'\1{"named_endpoints": {}, "unnamed_endpoints": {}}\2'
 NOT_LOGGED_IN = "Not authenticated; log in on the page first."
+# The API routes (POST) where Gradio raises on a malformed body (unknown fn_index or endpoint,
+# missing or unknown argument) before it answers, which uvicorn turns into a 500 and a traceback.
+API_ROUTES = ("/gradio_api/run/", "/gradio_api/api/", "/gradio_api/call/", "/gradio_api/queue/join")
+MALFORMED = (LookupError, TypeError, ValueError, FnIndexInferError)
+
+log = logging.getLogger("savol")
 
 
 def middleware() -> list:
     """The middlewares, outermost first."""
-    return [Middleware(BodyLimit), Middleware(LoginRequired)]
+    return [Middleware(BodyLimit), Middleware(LoginRequired), Middleware(MalformedApiCalls)]
 
 
 async def send_json(send, status: int, detail) -> None:
@@ -190,3 +199,31 @@ class LoginRequired:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 401, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class MalformedApiCalls:
+    """ASGI middleware: on the API routes, a body Gradio raises on before answering gets 400
+    with the reason, and one log line, instead of a 500 and a traceback."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "POST" or not scope["path"].startswith(API_ROUTES):
+            return await self.app(scope, receive, send)
+        answered = False
+
+        async def watched(message):
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except MALFORMED as exc:
+            if answered:
+                raise
+            reason = f"unknown endpoint or fn_index {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
+            reason = reason.strip().splitlines()[0][:300] if reason.strip() else type(exc).__name__
+            log.info("malformed request to %s refused: %s", scope["path"], reason)
+            await send_json(send, 400, f"Malformed request: {reason}")

@@ -156,11 +156,15 @@ def test_file_routes_refuse_the_index_and_feedback(url, app):
         assert status != 200
 
 
-def test_direct_post_cannot_skip_the_queue(url):
-    """api_open=False: a script cannot bypass the queue's concurrency and size limits."""
-    body = json.dumps({"data": ["Кто губернатор Токио?"]})
-    status, _ = request(url, "POST", "/gradio_api/api/ask/", body, {"Content-Type": "application/json"})
-    assert status != 200
+@pytest.mark.parametrize("path, event", [("/gradio_api/api/ask/", "ask"), ("/gradio_api/run/predict", "load_example")])
+def test_direct_post_cannot_skip_the_queue(url, path, event):
+    """api_open=False: a script cannot bypass the queue's concurrency and size limits, not even
+    for the example loader, which Gradio runs outside the queue by default."""
+    _, config = request(url, "GET", "/config")
+    fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == event)
+    body = json.dumps({"data": ["Кто губернатор Токио?"] if event == "ask" else [0], "fn_index": fn_index})
+    status, _ = request(url, "POST", path, body, {"Content-Type": "application/json"})
+    assert status == 404
 
 
 # ---------------------------------------------------------------- the pieces, called directly
