@@ -4,12 +4,12 @@ Every rejection is checked three ways: the reader gets a clear message, the embe
 model is never called (a counting wrapper around the served embedder), and the server
 answers the next question. Items already covered elsewhere: `file=` traversal and
 direct POSTs skipping the queue (test_chat_app.py), CLI empty / invisible-only /
-2,001-char / undecodable-argv questions and batch lines (test_cli.py).
+2,001-char / undecodable-argv questions and batch lines (test_cli.py), malformed and
+oversized requests (test_requests.py).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
@@ -25,7 +25,7 @@ from ingest.text import mark_surrogates, uzbek_latin
 from savol import cli
 from savol.chain import Savol
 from savol.settings import Settings
-from tests.page_client import call, join_queue, request
+from tests.page_client import call, join_queue
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -161,85 +161,6 @@ def test_chat_endpoint_rejects_a_huge_question_and_keeps_it_in_the_box(client, m
     box, history, _ = client.submit(question, [], api_name="/chat").result()
     assert box == question and history == []
     assert model_calls == []
-
-
-def test_undecodable_request_body_is_refused(url, model_calls):
-    """Bytes that are not UTF-8 JSON get a 4xx naming the problem; nothing runs, nothing breaks."""
-    event, data = call(url, "ask", body=b'{"data": ["\xff\xfe \xc3(", null]}')
-    assert event.startswith("http 4") and "There was an error parsing the body" in data, data
-    assert model_calls == []
-    assert_still_serving(url)
-
-
-# (path, body): bodies a script can get wrong. "{example}" stands for the fn_index of the
-# example loader, the one event Gradio ran outside the queue.
-MALFORMED = [
-    ("/gradio_api/run/predict", b"not json"),
-    ("/gradio_api/run/predict", b"{}"),
-    ("/gradio_api/run/predict", b'{"data": "x"}'),
-    ("/gradio_api/run/predict", b'{"data": []}'),
-    ("/gradio_api/run/predict", b'{"data": [], "fn_index": 999}'),
-    ("/gradio_api/run/predict", b'{"data": ["x"], "fn_index": {example}}'),
-    ("/gradio_api/run/predict", b'{"data": [99], "fn_index": {example}}'),
-    ("/gradio_api/call/v2/ask", b"not json"),
-    ("/gradio_api/call/v2/ask", b"[1, 2]"),
-    ("/gradio_api/call/v2/ask", b"{}"),
-    ("/gradio_api/call/v2/ask", b'{"nope": 5}'),
-    ("/gradio_api/call/v2/ask", b'{"question": "?", "history": [], "extra": 1}'),
-    ("/gradio_api/call/v2/nothere", b'{"question": "?"}'),
-    ("/gradio_api/call/ask", b'{"data": "x"}'),
-    ("/gradio_api/call/nothere", b'{"data": ["?"]}'),
-]
-
-
-@pytest.mark.parametrize("path, body", MALFORMED, ids=[f"{p.rsplit('/', 2)[-2]}/{p.rsplit('/', 1)[-1]}:{b[:32].decode()}"
-                                                       for p, b in MALFORMED])
-def test_malformed_api_body_is_a_4xx_with_a_short_message(url, capfd, model_calls, path, body):
-    """A script's malformed request is its mistake: a 4xx with a short JSON reason, not a 500
-    and a traceback in the server log; nothing runs, and the next caller is served."""
-    _, config = request(url, "GET", "/config")
-    example = next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == "load_example")
-    capfd.readouterr()
-    code, reply = request(url, "POST", path, body.replace(b"{example}", str(example).encode()),
-                          {"Content-Type": "application/json"})
-    assert 400 <= code < 500, (code, reply)
-    assert json.loads(reply)["detail"] and len(reply) < 1_000
-    out, err = capfd.readouterr()
-    assert "Traceback" not in out + err, out + err
-    assert model_calls == []
-    assert_still_serving(url)
-
-
-@pytest.mark.parametrize("path", ["/gradio_api/call/ask", "/gradio_api/queue/join"])
-def test_ten_megabyte_body_is_refused_before_parsing(url, model_calls, path):
-    """A 10 MB body gets 413 with the limit, before Gradio parses (or logs) it; the server goes on."""
-    body = json.dumps({"data": ["x" * 10_000_000, None], "fn_index": 0, "session_hash": "s"}).encode()
-    status, reply = request(url, "POST", path, body, {"Content-Type": "application/json"})
-    assert status == 413 and "1,000,000 bytes" in json.loads(reply)["detail"]
-    assert model_calls == []
-    assert_still_serving(url)
-
-
-def test_ten_megabyte_chunked_body_is_refused(url, model_calls):
-    """Without a Content-Length (chunked upload) the limit still holds: the bytes are counted."""
-
-    def chunks():
-        yield b'{"data": ["'
-        for _ in range(100):
-            yield b"x" * 100_000
-        yield b'", null]}'
-
-    parts = urlparse(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        conn.request("POST", "/gradio_api/call/ask", chunks(), {"Content-Type": "application/json"},
-                     encode_chunked=True)
-        response = conn.getresponse()
-        assert response.status == 413 and b"1,000,000 bytes" in response.read()
-    finally:
-        conn.close()
-    assert model_calls == []
-    assert_still_serving(url)
 
 
 @pytest.fixture
