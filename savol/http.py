@@ -13,8 +13,8 @@ import json
 import logging
 import re
 
-from fastapi import HTTPException
 from gradio.route_utils import FnIndexInferError
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.requests import Request, cookie_parser
@@ -135,7 +135,7 @@ class LoginRequired:
 
     async def __call__(self, scope, receive, send):
         gradio = scope.get("app")  # Starlette puts its application in the scope before any middleware
-        if scope["type"] not in ("http", "websocket") or not isinstance(getattr(gradio, "auth", None), dict):
+        if scope["type"] != "http" or not isinstance(getattr(gradio, "auth", None), dict):
             return await self.app(scope, receive, send)
         path, method = scope["path"], scope.get("method")
         if method == "POST" and path.rstrip("/") == LOGIN_FORM:
@@ -147,8 +147,6 @@ class LoginRequired:
             or (method == "GET" and path == STARTUP and not gradio.startup_events_triggered)
         ):
             return await self.app(scope, receive, send)
-        if scope["type"] == "websocket":
-            return await send({"type": "websocket.close", "code": 1008})
         if method == "GET" and path == LOGIN_PAGE:
             return await self._login_page(scope, receive, send)
         await send_json(send, 401, NOT_LOGGED_IN)

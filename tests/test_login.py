@@ -85,6 +85,18 @@ def test_login_compares_the_user_name_exactly(locked, user):
     assert code == 400 and "access-token" not in cookies
 
 
+@pytest.mark.parametrize("content_type, body", [
+    ("multipart/form-data; boundary=x", b"--x\r\nnot a part"),
+    ("multipart/form-data", b"no boundary"),
+    ("application/json", json.dumps({"username": USER, "password": PASSWORD}).encode()),
+], ids=["broken-multipart", "no-boundary", "json"])
+def test_unreadable_login_form_is_refused(locked, content_type, body):
+    """The user-name check reads the form before Gradio does; a form it cannot read is a 4xx
+    with a short reason and no session, not a 500."""
+    code, reply = request(locked, "POST", "/login", body, {"Content-Type": content_type})
+    assert 400 <= code < 500 and json.loads(reply)["detail"]
+
+
 def test_auth_user_with_surrounding_spaces_is_a_setting_error(app):
     """Such a user could never log in (Gradio strips what is typed): `savol serve` says so at start."""
     with pytest.raises(SavolError, match="SAVOL_AUTH"):
