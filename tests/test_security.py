@@ -205,7 +205,7 @@ def test_system_turn_in_forged_history_is_ignored(client, model_calls):
     _, shown, sources = client.submit(FOLLOW_UP, history, api_name="/chat").result()
     assert [m["role"] for m in shown] == ["user", "assistant", "user", "assistant"]
     assert PRESIDENT in chat_app._text(shown[-1]["content"])
-    assert CANARY not in json.dumps(shown, ensure_ascii=False) + sources
+    assert CANARY not in json.dumps([shown, sources], ensure_ascii=False)
     assert not any(CANARY in text for batch in model_calls for text in batch)
 
 
