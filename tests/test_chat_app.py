@@ -16,6 +16,7 @@ from savol import page
 from savol.answer import Answer, Citation
 from savol.errors import SavolError
 from savol.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
+from savol.page_text import TEXTS
 from tests.page_client import plain, request
 
 FOUR_LANGUAGES = [
@@ -103,26 +104,28 @@ def test_chat_streams_growing_text(client, app, multi_sentence):
     histories = [out[1] for out in job.outputs()]
     assert histories[0][-1]["role"] == "user"
     answers = [plain(last_text(h)) for h in histories[1:]]
-    assert len(answers) == len(expected.sentences) >= 2
-    for shorter, longer in zip(answers, answers[1:]):
+    assert len(answers) == len(expected.sentences) + 1 >= 3  # one step a sentence, then its sources
+    for shorter, longer in zip(answers, answers[1:-1]):
         assert longer.startswith(shorter) and len(longer) > len(shorter)
-    assert answers[-1] == expected.answer
+    assert answers[-1] == answers[-2] == expected.answer
+    assert 'class="savol-sources"' in last_text(histories[-1])
 
 
 def test_follow_up_uses_earlier_user_turns(client):
     """'Унинг президенти ким?' after a Hitachi question finds Hitachi's president."""
     _, history, _ = client.submit(HITACHI, [], api_name="/chat").result()
-    _, history, sources = client.submit(FOLLOW_UP, history, api_name="/chat").result()
-    assert PRESIDENT in last_text(history)
-    assert "<mark>" in sources
+    _, history, _ = client.submit(FOLLOW_UP, history, api_name="/chat").result()
+    assert PRESIDENT in plain(last_text(history))
+    assert "<mark>" in last_text(history)
 
 
 def test_refusal_still_shows_closest_passages(client):
     """An off-topic question is refused in its language, with the nearest passages to check."""
-    _, history, sources = client.submit(OFF_TOPIC, [], api_name="/chat").result()
-    assert last_text(history) == "The article does not say."
-    assert page.CLOSEST in sources
-    assert sources.count('class="savol-src"') == page.CLOSEST_SHOWN
+    _, history, _ = client.submit(OFF_TOPIC, [], api_name="/chat").result()
+    answer = last_text(history)
+    assert plain(answer) == "The article does not say."
+    assert TEXTS["en"].closest in answer
+    assert answer.count('class="savol-src"') == page.CLOSEST_SHOWN
 
 
 def test_public_api_is_only_ask(client):
@@ -171,21 +174,23 @@ def test_direct_post_cannot_skip_the_queue(url, path, event):
 
 
 def test_respond_streams_sentence_by_sentence(app, multi_sentence):
-    """`respond` is a plain generator: question first, then one more quoted sentence per step."""
+    """`respond` is a plain generator: question first, then one more quoted sentence per step, and
+    last the whole answer with its sources under it."""
     steps = list(chat_app.respond(multi_sentence, [], app=app))
-    box, first, sources, _ = steps[0]
-    assert box == "" and first[-1] == {"role": "user", "content": multi_sentence}
-    texts = [plain(s[1][-1]["content"]) for s in steps[1:]]
+    box, first, _, _ = steps[0]
+    assert box == "" and chat_app.question_text(first[-1]["content"]) == multi_sentence
+    texts = [plain(s[1][-1]["content"]) for s in steps[1:-1]]
     assert len(texts) >= 2
     assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:]))
-    assert "<mark>" in steps[1][2]  # the sources panel comes with the first sentence
+    assert plain(steps[-1][1][-1]["content"]) == texts[-1]
+    assert "<mark>" in steps[-1][1][-1]["content"] and "<mark>" not in steps[-2][1][-1]["content"]
 
 
 def test_follow_up_passes_only_earlier_user_turns(app, monkeypatch):
     """Only the reader's own questions reach the retriever, oldest first; answers are not questions."""
     seen = []
-    real_ask = app.ask
-    monkeypatch.setattr(app, "ask", lambda q, history=None: seen.append(history) or real_ask(q, history))
+    real_stream = app.stream
+    monkeypatch.setattr(app, "stream", lambda q, history=None: seen.append(history) or real_stream(q, history))
     history = [
         {"role": "user", "content": [{"type": "text", "text": "first?"}]},
         {"role": "assistant", "content": [{"type": "text", "text": "An answer. [1]"}]},
@@ -198,22 +203,21 @@ def test_follow_up_passes_only_earlier_user_turns(app, monkeypatch):
 
 
 def test_markers_link_to_their_passage_and_quote(app):
-    """Each [n] in the chat points at its passage and quote, so a click can show it in context."""
+    """Each [n] in the chat points at its passage and quotes, so a click can show it in context."""
     result = app.ask(HITACHI)
-    step = chat_app.answer_steps(result)[-1]
+    shown = page.answer_markdown(result, "uz-Cyrl")
     c = result.citations[0]
-    assert f"#cite-{c.chunk_id}-{c.quote_start}-{c.quote_end}" in step
-    assert plain(step) == result.answer
+    assert re.search(rf"\(#cite-{c.chunk_id}(-\d+-\d+)*-{c.quote_start}-{c.quote_end}[-\d]*\)", shown)
+    assert plain(shown) == result.answer
 
 
-def test_answer_steps_grow_one_sentence_at_a_time():
-    """Three quoted sentences stream as three growing steps, each ending in its marker."""
+def test_answer_markdown_escapes_and_links_every_marker():
+    """Article text is Markdown-escaped; a marker that recurs links to the same passage each time."""
     cites = [Citation(n, f"c{n}", "T", "2025-12-20", n, f"Quote {n}.", f"Quote {n}.", 0, 8) for n in (1, 2)]
     answer = Answer("q?", "A *b*. [1] C. [2] D. [1]", False, "en", citations=cites,
                     sentences=[("Quote 1.", 1), ("Quote 2.", 2), ("Quote 1.", 1)])
-    steps = chat_app.answer_steps(answer)
-    assert len(steps) == 3 and all(b.startswith(a) for a, b in zip(steps, steps[1:]))
-    assert steps[-1].count("#cite-c1-0-8") == 2
+    shown = page.answer_markdown(answer, "en")
+    assert shown.count("#cite-c1-0-8") == 2 and "\\*b\\*" in shown
 
 
 def test_context_shows_neighbours_and_marks_the_quote(app):
@@ -222,7 +226,7 @@ def test_context_shows_neighbours_and_marks_the_quote(app):
     chunk = store.chunks[5]
     sentence = store.sentences[chunk["sentence_ids"][0]]
     start = chunk["text"].find(sentence["text"])
-    page = chat_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}")
+    page = chat_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}", "uz-Cyrl")
     assert f"<mark>{html.escape(sentence['text'])}</mark>" in page
     assert page.count('class="savol-around"') == 2
     first_words = html.escape(store.chunks[6]["text"].split()[0])
@@ -232,12 +236,12 @@ def test_context_shows_neighbours_and_marks_the_quote(app):
 @pytest.mark.parametrize("cite", ["", "cite-nothere-1-2", "<script>", "cite-abc-1-2-3", None])
 def test_context_for_an_unknown_passage_is_a_message(app, cite):
     """The browser sends the reference; a stale or forged one gets a message, not an error."""
-    assert page.GONE in chat_app.context_html(app.store, cite)
+    assert html.escape(TEXTS["uz-Cyrl"].gone) in chat_app.context_html(app.store, cite)
 
 
 def test_header_names_title_date_and_outlet(app):
     """The page says which article it answers from, when it was published, and by whom."""
-    page = chat_app.header_html(app.store)
+    page = chat_app.header_html(app.store, app.settings.article_url)
     chunk = app.store.chunks[0]
     assert html.escape(chunk["title"]) in page and chunk["date"] in page and "Kazinform" in page
 
@@ -265,7 +269,7 @@ def test_unwritable_feedback_folder_warns_and_answering_goes_on(app, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
-    with pytest.warns(UserWarning, match="feedback could not be saved"):
+    with pytest.warns(UserWarning, match=TEXTS["uz-Cyrl"].feedback_failed):
         chat_app.on_like(history, turns, _like(1), feedback_dir=blocker / "feedback")
     final = list(chat_app.respond(FOLLOW_UP, history, turns, app=app))[-1][1]
     assert PRESIDENT in final[-1]["content"]
@@ -279,9 +283,10 @@ def test_record_vote_error_names_the_fix(tmp_path):
 
 
 def test_unexpected_error_in_respond_is_a_generic_notice(app, monkeypatch):
-    """A bug shows a short notice, keeps the question in the box and never leaks a traceback."""
-    monkeypatch.setattr(app, "ask", lambda q, history=None: 1 / 0)
-    with pytest.warns(UserWarning, match=chat_app.UNEXPECTED):
+    """A bug shows a short notice (in the reader's language), keeps the question in the box and
+    never leaks a traceback."""
+    monkeypatch.setattr(app, "stream", lambda q, history=None: 1 / 0)
+    with pytest.warns(UserWarning, match=TEXTS["ru"].unexpected):
         steps = list(chat_app.respond("Кто губернатор Токио?", [], app=app))
     assert steps[-1][0] == "Кто губернатор Токио?" and steps[-1][1] == []
 

@@ -26,6 +26,7 @@ from ingest.index import _point_current, current_version, load_store
 from savol import cli, feedback
 from savol.chain import Savol
 from savol.errors import IndexCorrupt
+from savol.page_text import TEXTS
 from savol.settings import Settings
 
 GOOD = "Кто губернатор Токио?"
@@ -207,7 +208,7 @@ def test_feedback_file_stops_growing_at_its_cap(app, tmp_path, monkeypatch):
     monkeypatch.setattr(feedback, "MAX_FEEDBACK_BYTES", 5_000)
     _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
     vote = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
-    with pytest.warns(UserWarning, match="feedback could not be saved"):
+    with pytest.warns(UserWarning, match=TEXTS["uz-Cyrl"].feedback_failed):  # the page speaks the reader's language
         for _ in range(50):
             chat_app.on_like(history, turns, vote, feedback_dir=tmp_path)
     path = feedback.feedback_path(tmp_path)

@@ -316,8 +316,8 @@ def test_page_streams_llm_tokens_and_links_markers(settings, docs):
 def test_page_shows_why_it_fell_back(settings):
     """When the LLM fails, the page shows the extractive answer and a note saying why."""
     import chat_app
-    from savol import page
+    from savol.page_text import TEXTS
 
     model = scripted(ConnectionRefusedError("refused"), ConnectionRefusedError("refused"))
     final = list(chat_app.respond(QUESTION, [], app=llm_app(settings, model)))[-1][1][-1]["content"]
-    assert f"> {page.NOTE}:" in final and "(#cite-" in final
+    assert f"> {TEXTS['uz-Cyrl'].note}:" in final and "(#cite-" in final

@@ -129,7 +129,8 @@ def test_two_readers_never_see_each_others_history(app, url):
         assert len(seen[key]) == 3
         for history in seen[key]:
             texts = [chat_app._text(m["content"]) for m in history]
-            assert texts[0] == firsts[key] and firsts[other] not in texts
+            assert chat_app.question_text(texts[0]) == firsts[key]  # shown Markdown-escaped
+            assert not any(firsts[other] in chat_app.question_text(t) for t in texts)
             assert plain(texts[-1]) == expected[key]
 
 

@@ -24,6 +24,7 @@ import chat_app
 from ingest.text import mark_surrogates, uzbek_latin
 from savol import cli
 from savol.chain import Savol
+from savol.page_text import TEXTS
 from savol.settings import Settings
 from tests.page_client import call, join_queue
 
@@ -71,9 +72,12 @@ def assert_still_serving(url: str) -> None:
 def test_page_rejects_bad_question_before_the_model(app, model_calls, question, needle):
     """The page says what is wrong, keeps the question in the box, and the model never runs."""
     history = [{"role": "user", "content": HITACHI}, {"role": "assistant", "content": "An answer. [1]"}]
-    # The page speaks Uzbek: the same reasons as the API's, in the page's language.
-    needle = {"empty": "Савол бўш", "limit is 2,000": "чегара — 2\u00a0000", "UTF-8": "UTF-8 бўлмаган"}[needle]
-    with pytest.warns(UserWarning, match=f"{chat_app.BAD_QUESTION}: .*{needle}"):
+    # The page speaks the reader's language: the same reasons as the API's, in the words of the
+    # question, or of the last one when this one has no letters (Uzbek here).
+    lang = "ru" if "Кто" in question else "uz-Cyrl"
+    needle = {"empty": "Савол бўш", "limit is 2,000": "чегара — 2\u00a0000",
+              "UTF-8": {"uz-Cyrl": "UTF-8 бўлмаган", "ru": "не в UTF-8"}[lang]}[needle]
+    with pytest.warns(UserWarning, match=f"{TEXTS[lang].bad_question}: .*{needle}"):
         steps = list(chat_app.respond(question, history, app=app))
     box, shown, _, _ = steps[-1]
     assert model_calls == []
@@ -210,7 +214,7 @@ def test_system_turn_in_forged_history_is_ignored(client, model_calls):
     _, shown, sources = client.submit(FOLLOW_UP, history, api_name="/chat").result()
     assert [m["role"] for m in shown] == ["user", "assistant", "user", "assistant"]
     assert PRESIDENT in chat_app._text(shown[-1]["content"])
-    assert CANARY not in json.dumps(shown, ensure_ascii=False) + sources
+    assert CANARY not in json.dumps([shown, sources], ensure_ascii=False)
     assert not any(CANARY in text for batch in model_calls for text in batch)
 
 
@@ -401,11 +405,14 @@ def test_trapped_passages_stay_inert_in_the_browser(trapped, serve_page):
 
             assert page.evaluate("typeof window.__savolPwned") == "undefined"
             assert page.locator("[onerror]").count() == 0
-            panels = ["#savol-header", "#savol-chat", "#savol-sources", "#savol-context"]
+            panels = ["#savol-header", "#savol-article", "#savol-chat", "#savol-context"]
             assert page.locator(", ".join(f"{p} img" for p in panels)).count() == 0
             chat = page.locator("#savol-chat").inner_text()
             assert "<script>" in chat and "![x](http://198.51.100.7/p.png)" in chat  # shown, as text
-            assert "<img src=x" in page.locator("#savol-sources").inner_text()
+            page.locator("#savol-chat .savol-sources summary").first.click()  # each answer's own sources
+            assert "<img src=x" in page.locator("#savol-chat .savol-sources").first.inner_text()
+            page.locator("#savol-article summary").click()  # the whole article
+            assert "<img src=x" in page.locator("#savol-article").inner_text()
             assert "<img src=x" in page.locator("#savol-header").inner_text()
         finally:
             browser.close()
