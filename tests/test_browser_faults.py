@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import chat_app
-from tests.test_browser import CHROMIUM, browser  # noqa: F401  (browser: a fixture)
+from tests.browser import CHROMIUM
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
