@@ -191,14 +191,14 @@ def test_anonymous_cancel_cannot_stop_a_readers_answer(settings, serve_page, mon
     session hash sends cancel, reset and a heartbeat for it: all 401, and the answer arrives."""
     served = Savol(settings)
     started, release = threading.Event(), threading.Event()
-    real_ask = served.ask
+    real_stream = served.stream
 
-    def held_ask(question, history=None):  # the answer waits until the stranger has tried
+    def held_stream(question, history=None):  # the answer waits until the stranger has tried
         started.set()
         release.wait(30)
-        return real_ask(question, history)
+        yield from real_stream(question, history)
 
-    monkeypatch.setattr(served, "ask", held_ask)
+    monkeypatch.setattr(served, "stream", held_stream)  # what the page's chat answers with
     demo = chat_app.build_app(served)
     chat = next(i for i, fn in demo.fns.items() if fn.api_name == "chat")
     with serve_page(served, demo=demo, auth=f"{USER}:{PASSWORD}") as url:
