@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-import chat_app
+from savol.page_text import TEXTS
 from tests.browser import CHROMIUM
 
 GOOD = "Кто губернатор Токио?"
@@ -66,7 +66,8 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
     page.wait_for_selector("#savol-box textarea", timeout=20_000)
     page.fill("#savol-box textarea", GOOD)
     page.press("#savol-box textarea", "Enter")
-    page.wait_for_selector("#savol-sources mark", timeout=ANSWER_TIMEOUT_MS)
+    # The answer's own sources come under it (folded) with its last step.
+    page.wait_for_selector("#savol-chat .savol-sources mark", state="attached", timeout=ANSWER_TIMEOUT_MS)
     assert GOVERNOR in page.locator("#savol-chat").inner_text()
     _screenshot(page, tmp_path, f"logged-in-{size[0]}")
     page.close()
@@ -77,7 +78,7 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
 def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, tmp_path, size):
     """A question pasted past the 2,000-character limit is not cut to fit (the reader would get
     an answer to half a question): it stays whole in the box, and sending it says how long it is
-    and what the limit is, in Uzbek."""
+    and what the limit is, in the question's language (Uzbek Cyrillic here)."""
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(url)
     page.focus("#savol-box textarea")
@@ -85,8 +86,8 @@ def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, t
     assert page.input_value("#savol-box textarea") == LONG
     page.press("#savol-box textarea", "Enter")
     length = f"{len(' '.join(LONG.split())):,}".replace(",", "\u00a0")
-    assert _notices(page) == [f"{chat_app.BAD_QUESTION}: Савол {length} белгидан иборат, чегара — 2\u00a0000. "
-                              "Уни қисқартиринг."]
+    assert _notices(page) == [f"{TEXTS['uz-Cyrl'].bad_question}: Савол {length} белгидан иборат, "
+                              "чегара — 2\u00a0000. Уни қисқартиринг."]
     assert page.input_value("#savol-box textarea") == LONG
     assert page.locator("#savol-chat .message").count() == 0
     _screenshot(page, tmp_path, f"long-question-{size[0]}")
@@ -97,7 +98,7 @@ def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, t
 def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, size):
     """A lone surrogate (a script or a broken paste can put one in the box; the browser sends it
     as "\\ud800") gets the usual one-line notice, not an error, and the question stays in the
-    box, its bad character shown as U+FFFD."""
+    box, its bad character shown as U+FFFD. The notice is in the question's language (Russian)."""
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(url)
     page.wait_for_selector("#savol-box textarea")
@@ -107,8 +108,9 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
         box.dispatchEvent(new Event('input', {bubbles: true}));
     }""")
     page.press("#savol-box textarea", "Enter")
-    assert _notices(page) == [f"{chat_app.BAD_QUESTION}: Саволда UTF-8 бўлмаган белгилар бор; уни қайта ёзинг."]
-    page.wait_for_timeout(1_000)  # a broken answer stream marks the chat, box and sources "Error"
+    t = TEXTS["ru"]
+    assert _notices(page) == [f"{t.bad_question}: {t.not_utf8}"]
+    page.wait_for_timeout(1_000)  # a broken answer stream marks the chat, box and context panel "Error"
     assert page.get_by_text("Error", exact=True).count() == 0 and page.locator(".toast-body.error").count() == 0
     assert page.input_value("#savol-box textarea") == "Кто губернатор \ufffdТокио?"
     _screenshot(page, tmp_path, f"lone-surrogate-{size[0]}")
