@@ -1,4 +1,10 @@
-"""The Q&A dataset format (eval/qa_dev.jsonl, eval/qa.jsonl) and its validation."""
+"""The Q&A dataset format (eval/*.jsonl) and its validation.
+
+Each line: ``id``, ``lang``, ``question``, ``answers`` (short strings, any of which a right
+answer contains), ``evidence`` (strings that mark a passage that answers), ``answerable``,
+and optionally ``history`` (earlier questions, for follow-ups) and ``off_topic`` (an
+unanswerable question that has nothing to do with the article).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 
 from savol.errors import SavolError
 from savol.language import LANGS
+
 REQUIRED = ("id", "lang", "question", "answers", "evidence", "answerable")
 
 
@@ -22,6 +29,7 @@ class Item:
     evidence: tuple[str, ...]
     answerable: bool
     history: tuple[str, ...] = field(default=())
+    off_topic: bool = False
 
 
 class DatasetError(SavolError):
@@ -57,6 +65,9 @@ def load_dataset(path: Path) -> list[Item]:
             raise DatasetError(f"{where}: question must be text and answerable true or false.")
         if raw["answerable"] and not (raw["answers"] and raw["evidence"]):
             raise DatasetError(f"{where}: an answerable item needs answers and evidence.")
+        off_topic = raw.get("off_topic", False)
+        if not isinstance(off_topic, bool) or (off_topic and raw["answerable"]):
+            raise DatasetError(f"{where}: off_topic must be true or false, and true only for an unanswerable item.")
         if raw["id"] in seen:
             raise DatasetError(f"{where}: duplicate id {raw['id']!r}.")
         seen.add(raw["id"])
@@ -64,7 +75,7 @@ def load_dataset(path: Path) -> list[Item]:
             Item(
                 id=str(raw["id"]), lang=raw["lang"], question=raw["question"],
                 answers=tuple(raw["answers"]), evidence=tuple(raw["evidence"]),
-                answerable=raw["answerable"], history=tuple(raw.get("history", [])),
+                answerable=raw["answerable"], history=tuple(raw.get("history", [])), off_topic=off_topic,
             )
         )
     if not items:

@@ -5,8 +5,9 @@ import pytest
 from eval.dataset import LANGS, load_dataset
 from savol.settings import PROJECT_ROOT
 
-DATASETS = [PROJECT_ROOT / "eval" / "qa_dev.jsonl", PROJECT_ROOT / "eval" / "qa.jsonl",
-            PROJECT_ROOT / "eval" / "qa_test.jsonl"]
+EVAL = PROJECT_ROOT / "eval"
+DATASETS = [EVAL / "qa_dev.jsonl", EVAL / "qa.jsonl", EVAL / "qa_test.jsonl", EVAL / "qa_train.jsonl",
+            EVAL / "qa_holdout.jsonl"]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,43 @@ def test_test_set_is_new_and_mixed():
     assert sum(not i.answerable for i in items) >= 5 and sum(bool(i.history) for i in items) >= 4
     latin = [i.question for i in items if i.lang == "uz-Latn"]
     assert any("'" in q for q in latin) and any(c in q for q in latin for c in "şçğö")
+
+
+def test_sets_share_no_question():
+    """Training (qa.jsonl, qa_train.jsonl) and the untouched sets (qa_test.jsonl, qa_holdout.jsonl)
+    never share a question: a figure on an untouched set must come from questions never trained on."""
+    sets = {path.name: {(i.question, i.history) for i in load_dataset(path)} for path in DATASETS[1:]}
+    names = sorted(sets)
+    for n, a in enumerate(names):
+        for b in names[n + 1:]:
+            assert not sets[a] & sets[b], (a, b)
+
+
+@pytest.mark.parametrize("path, size, unanswerable, off_topic, follow_ups", [
+    (DATASETS[3], 200, 40, 20, 20),  # qa_train.jsonl
+    (DATASETS[4], 80, 12, 6, 10),  # qa_holdout.jsonl
+], ids=["qa_train", "qa_holdout"])
+def test_paraphrased_sets_mix(path, size, unanswerable, off_topic, follow_ups):
+    """The paraphrased sets (written by helpers who never ran savol) have the mix issue 11 asks
+    for: four languages, both Latin spellings, unanswerables of which some off-topic, follow-ups."""
+    items = load_dataset(path)
+    assert len(items) >= size and {i.lang for i in items} == set(LANGS)
+    assert sum(not i.answerable for i in items) >= unanswerable
+    assert sum(i.off_topic for i in items) >= off_topic
+    assert sum(bool(i.history) for i in items) >= follow_ups
+    latin = [i.question for i in items if i.lang == "uz-Latn"]
+    assert any("'" in q for q in latin) and any(c in q for q in latin for c in "şçğö")
+
+
+def test_off_topic_marks_only_unanswerable_items(tmp_path):
+    """An answerable question cannot be off-topic: the loader names the line."""
+    from eval.dataset import DatasetError
+
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "a", "lang": "en", "question": "q", "answers": ["x"], "evidence": ["x"], '
+                    '"answerable": true, "off_topic": true}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match="line 1"):
+        load_dataset(path)
 
 
 def test_bad_dataset_line_is_named(tmp_path):
