@@ -4,11 +4,14 @@
     python -m eval.benchmark  (same flags)
 
 Configurations:
-    bm25           lexical only (BM25 over script-folded keys)
-    dense          FAISS only (multilingual-e5-small, passages and sentences)
-    hybrid         the default: dense + coverage-weighted BM25 + the embedder's latent terms
-    hybrid-nolatent  hybrid without the latent terms (the sparse head) for low-coverage questions
-    hybrid-nofold  hybrid without script folding (Latin questions miss Cyrillic terms)
+    bm25           lexical only (BM25 over script-folded keys); fixed sentence score, no refusals
+    dense          FAISS only (multilingual-e5-small, passages and sentences); fixed score, no refusals
+    hybrid         the default: dense + coverage-weighted BM25 + the embedder's latent terms, then
+                   the learned reranker and answerability model (retriever/reranker.json)
+    hybrid-norerank  hybrid retrieval with the fixed sentence score and no refusals: what the
+                   learned reranker adds
+    hybrid-nolatent  hybrid-norerank without the latent terms (the sparse head)
+    hybrid-nofold  hybrid-norerank without script folding (Latin questions miss Cyrillic terms)
     tutorial       the usual LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200),
                    all-MiniLM-L6-v2 via sentence-transformers, FAISS, top-4 (needs [st])
     llm            hybrid retrieval, answers written by the LLM of --llm / SAVOL_LLM and
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import sys
 import tempfile
@@ -43,18 +47,17 @@ from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
-# The calibration set: the refusal threshold is calibrated on it (python -m eval.calibrate).
-# The benchmark also reports the rest of a dataset on its own.
-CALIBRATION_DATASET = PROJECT_ROOT / "eval" / "qa_dev.jsonl"
 SAVOL_CONFIGS = {
     "bm25": {"mode": "bm25", "fold": True},
     "dense": {"mode": "dense", "fold": True},
     "hybrid": {"mode": "hybrid", "fold": True},
-    "hybrid-nolatent": {"mode": "hybrid", "fold": True, "settings": {"latent_weight": 0.0}},
-    "hybrid-nofold": {"mode": "hybrid", "fold": False},
+    "hybrid-norerank": {"mode": "hybrid", "fold": True, "rerank": False},
+    "hybrid-nolatent": {"mode": "hybrid", "fold": True, "rerank": False, "settings": {"latent_weight": 0.0}},
+    "hybrid-nofold": {"mode": "hybrid", "fold": False, "rerank": False},
     "llm": {"mode": "hybrid", "fold": True},
 }
-ALL_CONFIGS = ("bm25", "dense", "hybrid", "hybrid-nolatent", "hybrid-nofold", "tutorial", "llm")
+MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+ALL_CONFIGS = ("bm25", "dense", "hybrid-norerank", "hybrid-nolatent", "hybrid-nofold", "hybrid", "tutorial", "llm")
 
 
 def _peak_rss_mb() -> float:
@@ -80,6 +83,10 @@ class SavolConfig:
         out = {
             "answer": data["answer"], "refused": data["refused"], "citations": data["citations"],
             "retrieved": data["retrieved"], "latency_ms": latency,
+            # How long the answer is: quoted sentences, and characters without the markers.
+            "first_sentence": result.sentences[0][0] if result.sentences else None,
+            "sentences": len(result.sentences), "chars": len(MARKERS.sub("", result.answer).strip()),
+            "answerable_p": result.evidence_score if self.name == "hybrid" else None,
         }
         if self.name == "llm":
             # support: per answer sentence, verified against its citation; None when the LLM's answer
@@ -119,7 +126,8 @@ class TutorialConfig:
             {"rank": i, "chunk_id": f"tutorial-{i}", "text": d.page_content, "score": float(s)}
             for i, (d, s) in enumerate(docs, start=1)
         ]
-        return {"answer": None, "refused": None, "citations": [], "retrieved": retrieved, "latency_ms": latency}
+        return {"answer": None, "refused": None, "citations": [], "retrieved": retrieved, "latency_ms": latency,
+                "first_sentence": None, "sentences": None, "chars": None}
 
 
 def _record(config, item: Item) -> dict:
@@ -127,14 +135,16 @@ def _record(config, item: Item) -> dict:
     flags = [relevant(r["text"], item.evidence) for r in out["retrieved"][:K_MAX]]
     record = {
         "config": config.name, "id": item.id, "lang": item.lang, "question": item.question,
-        "answerable": item.answerable, **out,
+        "answerable": item.answerable, "off_topic": item.off_topic, **out,
         "ranking": ranking_metrics(flags) if item.answerable else None,
-        "answer_correct": None, "citation_relevant": [],
+        "answer_correct": None, "first_correct": None, "citation_relevant": [],
     }
     if item.history:
         record["history"] = list(item.history)
     if out["answer"] is not None and item.answerable:
-        record["answer_correct"] = (not out["refused"]) and answer_correct(out["answer"], item.answers)
+        answered = not out["refused"]
+        record["answer_correct"] = answered and answer_correct(out["answer"], item.answers)
+        record["first_correct"] = answered and answer_correct(out["first_sentence"] or "", item.answers)
         record["citation_relevant"] = [relevant(c["text"], item.evidence) for c in out["citations"]]
     return record
 
@@ -157,26 +167,40 @@ def build_settings(base: Settings, workdir: Path) -> tuple[Settings, float]:
     return settings, time.perf_counter() - started
 
 
-def calibration_keys(path: Path = CALIBRATION_DATASET) -> set[tuple]:
-    """``(question, history)`` of every calibration item (empty when the file is missing)."""
-    if not Path(path).exists():
+def trained_keys(weights: Path | None = None) -> set[tuple]:
+    """``(question, history)`` of every question the reranker (its weights file) was trained on."""
+    from retriever.rerank import MODEL_PATH
+
+    try:
+        about = json.loads(Path(weights or MODEL_PATH).read_text(encoding="utf-8")).get("about", {})
+    except (OSError, ValueError):
         return set()
-    return {(item.question, item.history) for item in load_dataset(path)}
+    keys = set()
+    for name in about.get("trained_on", []):
+        path = PROJECT_ROOT / name
+        if path.exists():
+            keys |= {(item.question, item.history) for item in load_dataset(path)}
+    return keys
 
 
 def run_benchmark(items: list[Item], configs: list[str], base: Settings | None = None,
-                  notes: list[str] | None = None, calibration: set[tuple] | None = None) -> dict:
+                  notes: list[str] | None = None, trained: set[tuple] | None = None) -> dict:
     """Run ``configs`` on ``items``; returns ``{"metrics": ..., "questions": [...], "notes": [...]}``.
 
-    ``calibration`` (``(question, history)`` pairs, :func:`calibration_keys`): when the dataset mixes
-    calibration questions with others, the others are also summarised alone under ``held_out``.
+    ``trained`` (``(question, history)`` pairs, :func:`trained_keys`): the questions the reranker was
+    trained on. When the dataset mixes them with others, the others are also summarised alone under
+    ``not_trained_on``; the share that was trained on is reported either way.
     """
     base = base or Settings.from_env()
-    calibration = calibration or set()
-    held_out = {item.id for item in items if (item.question, item.history) not in calibration}
-    if len(held_out) == len(items):
-        held_out = set()  # no calibration question in it: the overall figures say it all
     notes = notes if notes is not None else []
+    trained = trained or set()
+    unseen = {item.id for item in items if (item.question, item.history) not in trained}
+    seen_share = (len(items) - len(unseen)) / len(items) if items else 0.0
+    if seen_share:
+        notes.append(f"{seen_share:.0%} of these questions trained the reranker, so their figures are optimistic; "
+                     "its cross-validated figures are in retriever/reranker.json")
+    if len(unseen) in (0, len(items)):
+        unseen = set()  # all or none trained on: the overall figures say it all
     metrics, questions = {}, []
     if "llm" in configs and not base.llm:
         configs = [c for c in configs if c != "llm"]
@@ -209,7 +233,8 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                 "overall": summarize(records) | (llm_metrics(records) if name == "llm" else {}),
                 "by_lang": by_lang,
                 "follow_ups": summarize(follow_ups) if follow_ups else None,
-                "held_out": summarize([r for r in records if r["id"] in held_out]) if held_out else None,
+                "not_trained_on": summarize([r for r in records if r["id"] in unseen]) if unseen else None,
+                "trained_on_share": seen_share,
                 "ci95": bootstrap_ci(records),
                 "ingest_s": config.ingest_s,
                 "peak_rss_mb": _peak_rss_mb(),
@@ -233,14 +258,21 @@ def llm_metrics(records: list[dict]) -> dict:
     }
 
 
-# Column names of the interval and held-out tables, for metrics.CI_METRICS.
+# Column names of the interval and not-trained-on tables, for metrics.CI_METRICS.
 CI_LABELS = {"recall@1": "R@1", "recall@5": "R@5", "answer_accuracy": "answer acc",
-             "citation_precision": "citation prec", "refusal_recall": "refusal rec",
+             "first_sentence_accuracy": "first-sentence acc", "citation_precision": "citation prec",
+             "refusal_recall": "refusal rec", "off_topic_refusal": "off-topic refused",
              "false_refusal_rate": "false refusals"}
 
 
-def _fmt(value) -> str:
-    return "—" if value is None else f"{value:.3f}"
+def _fmt(value, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _group_cell(s: dict | None) -> str:
+    if not s:
+        return "—"
+    return " / ".join(_fmt(s.get(k)) for k in ("recall@1", "recall@5", "answer_accuracy", "first_sentence_accuracy"))
 
 
 def _shown_path(path: Path) -> str:
@@ -257,30 +289,28 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
     lines = [
         f"`{command}` — {day}, {n_items} questions from `{_shown_path(dataset)}`",
         "",
-        "| config | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | answer acc | citation prec | refusal rec | "
-        "refusal prec | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",
-        "|---|" + "---|" * 14,
+        "| config | R@1 | R@5 | R@10 | MRR@10 | answer acc | first-sentence acc | sentences | chars | "
+        "citation prec | refusal rec | off-topic refused | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",
+        "|---|" + "---|" * 16,
     ]
     for name, m in report["metrics"].items():
         o = m["overall"]
         lines.append(
             f"| {name} | {_fmt(o.get('recall@1'))} | {_fmt(o.get('recall@5'))} | {_fmt(o.get('recall@10'))} | "
-            f"{_fmt(o.get('mrr@10'))} | {_fmt(o.get('ndcg@10'))} | {_fmt(o.get('answer_accuracy'))} | "
+            f"{_fmt(o.get('mrr@10'))} | {_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('first_sentence_accuracy'))} | "
+            f"{_fmt(o.get('mean_sentences'), 2)} | {_fmt(o.get('mean_chars'), 0)} | "
             f"{_fmt(o.get('citation_precision'))} | {_fmt(o.get('refusal_recall'))} | "
-            f"{_fmt(o.get('refusal_precision'))} | {_fmt(o.get('false_refusal_rate'))} | "
+            f"{_fmt(o.get('off_topic_refusal'))} | {_fmt(o.get('false_refusal_rate'))} | "
             f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} | {m['ingest_s']:.1f} | {m['peak_rss_mb']:.0f} |"
         )
-    lines += ["", "Per language (R@1 / R@5 / answer accuracy):", "",
+    lines += ["", "Per language (R@1 / R@5 / answer accuracy / first-sentence accuracy):", "",
               "| config | " + " | ".join(LANGS) + " | follow-ups |", "|---|" + "---|" * (len(LANGS) + 1)]
     for name, m in report["metrics"].items():
         cells = []
         for lang in LANGS:
             s = m["by_lang"].get(lang)
-            cells.append("—" if not s else
-                         f"{_fmt(s.get('recall@1'))} / {_fmt(s.get('recall@5'))} / {_fmt(s.get('answer_accuracy'))}")
-        f = m.get("follow_ups")
-        cells.append("—" if not f else
-                     f"{_fmt(f.get('recall@1'))} / {_fmt(f.get('recall@5'))} / {_fmt(f.get('answer_accuracy'))}")
+            cells.append(_group_cell(s))
+        cells.append(_group_cell(m.get("follow_ups")))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     cis = {name: m["ci95"] for name, m in report["metrics"].items() if m.get("ci95")}
     header = ["| config | " + " | ".join(CI_LABELS[m] for m in CI_METRICS) + " |", "|---|" + "---|" * len(CI_METRICS)]
@@ -289,13 +319,11 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         lines += [f"| {name} | " + " | ".join(
                       f"{ci[m][0]:.3f}–{ci[m][1]:.3f}" if m in ci else "—" for m in CI_METRICS) + " |"
                   for name, ci in cis.items()]
-    held = {name: m["held_out"] for name, m in report["metrics"].items() if m.get("held_out")}
-    if held:
-        n = next(iter(held.values()))["n"]
-        lines += ["", (f"Outside the calibration set: the {n} questions not in "
-                       f"`{_shown_path(CALIBRATION_DATASET)}`, where the refusal threshold is calibrated:"), "",
-                  *header]
-        lines += [f"| {name} | " + " | ".join(_fmt(o.get(m)) for m in CI_METRICS) + " |" for name, o in held.items()]
+    unseen = {name: m["not_trained_on"] for name, m in report["metrics"].items() if m.get("not_trained_on")}
+    if unseen:
+        n = next(iter(unseen.values()))["n"]
+        lines += ["", f"The {n} questions the reranker was not trained on:", "", *header]
+        lines += [f"| {name} | " + " | ".join(_fmt(o.get(m)) for m in CI_METRICS) + " |" for name, o in unseen.items()]
     if "llm" in report["metrics"]:
         o = report["metrics"]["llm"]["overall"]
         lines += ["", "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):", "",
@@ -368,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             notes.append("tutorial skipped: the [st] extra is not installed "
                          "(pip install torch==2.13.0 && pip install -e '.[st]')")
         base = settings_from_args(args)
-        report = run_benchmark(items, configs, base, notes, calibration=calibration_keys())
+        report = run_benchmark(items, configs, base, notes, trained=trained_keys(base.reranker))
     except SavolError as exc:
         print(f"savol eval: {exc}", file=sys.stderr)
         return 1

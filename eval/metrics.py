@@ -56,6 +56,7 @@ def summarize(records: list[dict]) -> dict:
     with_answers = [r for r in answerable if r.get("answer_correct") is not None]
     if with_answers:
         out["answer_accuracy"] = mean(float(r["answer_correct"]) for r in with_answers)
+        out["first_sentence_accuracy"] = mean(float(r["first_correct"]) for r in with_answers)
         citations = [ok for r in with_answers for ok in r["citation_relevant"]]
         out["citation_precision"] = mean(citations) if citations else None
         out["false_refusal_rate"] = mean(float(r["refused"]) for r in with_answers)
@@ -66,6 +67,12 @@ def summarize(records: list[dict]) -> dict:
         out["refusal_precision"] = (
             mean(float(not r["answerable"]) for r in refused) if refused else None
         )
+        off_topic = [r for r in unanswerable if r.get("off_topic")]
+        out["off_topic_refusal"] = mean(float(r["refused"]) for r in off_topic) if off_topic else None
+    answered = [r for r in judged if not r["refused"] and r.get("sentences") is not None]
+    if answered:  # how long the answers are, so that quoting more cannot raise accuracy unseen
+        out["mean_sentences"] = mean(r["sentences"] for r in answered)
+        out["mean_chars"] = mean(r["chars"] for r in answered)
     latencies = [r["latency_ms"] for r in records]
     out["latency_p50_ms"] = percentile(latencies, 50)
     out["latency_p95_ms"] = percentile(latencies, 95)
@@ -73,8 +80,8 @@ def summarize(records: list[dict]) -> dict:
 
 
 # The figures the targets are set on; their 95% intervals are reported beside them.
-CI_METRICS = ("recall@1", "recall@5", "answer_accuracy", "citation_precision", "refusal_recall",
-              "false_refusal_rate")
+CI_METRICS = ("recall@1", "recall@5", "answer_accuracy", "first_sentence_accuracy", "citation_precision",
+              "refusal_recall", "off_topic_refusal", "false_refusal_rate")
 
 
 def bootstrap_ci(records: list[dict], metrics=CI_METRICS, resamples: int = 1000, seed: int = 0,

@@ -31,11 +31,13 @@ import numpy as np
 
 from ingest.corpus import list_corpus, read_source
 from ingest.split import chunk_sentences, split_sentences
+from ingest.terms import terms
 from ingest.text import embedding_text, lexical_tokens, normalize
 from savol.errors import EmbedderMismatch, IndexCorrupt, IndexMissing, SavolError
 from savol.language import detect_language
 
-SCHEMA_VERSION = 3  # 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_text); 3: latent terms
+# 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_text); 3: latent terms; 4: sentence terms (ingest.terms)
+SCHEMA_VERSION = 4
 SPLITTER_VERSION = 1
 DATA_FILES = ("chunks.faiss", "sentences.faiss", "chunks.json", "sentences.json")
 KEEP_VERSIONS = 2  # the one serving and the one before it, for readers still holding it
@@ -284,7 +286,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
                     max_tokens=min(settings.chunk_max_tokens, embedder.max_tokens),
                     overlap=settings.chunk_overlap_sentences,
                 )
-                file_sentences = [_sentence_record(s) for s in split]
+                file_sentences = [_sentence_record(s, language) for s in split]
                 file_chunks = []
                 for c in made:
                     record = asdict(c)
@@ -345,9 +347,10 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
         )
 
 
-def _sentence_record(sentence) -> dict:
+def _sentence_record(sentence, language: str) -> dict:
     record = asdict(sentence)
     record["tokens"] = lexical_tokens(sentence.text)
+    record["terms"] = terms(sentence.text, language)  # for the reranker's term overlap
     # A heading or a question-like title names a topic; it is never an answer.
     record["heading"] = sentence.text[-1] not in ".!…»\"" and len(sentence.text.split()) <= 12
     return record

@@ -80,8 +80,9 @@ class HybridRetriever(BaseRetriever):
 
     Returns ``Document``s whose metadata carries ``chunk_id``, ``title``, ``date``,
     ``paragraph``, ``start``/``end`` (character span in the source file), ``score``,
-    ``dense``, ``lexical`` and ``sentence_scores`` (cosine of the question with each
-    sentence of the passage, for the answerer).
+    ``dense``, ``lexical``, ``latent`` (the raw latent-term score), ``sentence_scores`` (cosine of
+    the question with each sentence of the passage) and ``latent_coverage`` (the share of the
+    question's latent-term weight on terms the corpus has), for the reranker.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -97,6 +98,7 @@ class HybridRetriever(BaseRetriever):
     _bm25: Any = None
     _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
     _latent_terms_seen: int = 0  # one past the highest term id any chunk has
+    _latent_vocab: Any = None  # by term id: does some chunk have it
     _vocab: set = set()
     _chunk_of_sentence: Any = None
 
@@ -114,6 +116,8 @@ class HybridRetriever(BaseRetriever):
         if self.latent_weight and store.chunks and all(terms) and hasattr(self.embedder, "latent_terms"):
             ids = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in terms])
             self._latent_terms_seen = int(ids.max(initial=-1)) + 1
+            self._latent_vocab = np.zeros(self._latent_terms_seen, dtype=bool)
+            self._latent_vocab[ids] = True
             self._latent = (
                 ids,
                 np.concatenate([np.asarray(t[1], dtype=np.float32) for t in terms]),
@@ -140,6 +144,7 @@ class HybridRetriever(BaseRetriever):
         vectors = self.embedder.embed_queries(embedded) if self.mode != "bm25" else None
         runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
+        latent_coverage = float(np.mean([r["latent_coverage"] for r in runs]))
         order = np.argsort(-score, kind="stable")[:k]
         docs = []
         for rank, i in enumerate(order, start=1):
@@ -152,8 +157,9 @@ class HybridRetriever(BaseRetriever):
                 chunk, rank=rank, score=float(score[i]),
                 dense=float(np.mean([r["dense"][i] for r in runs])),
                 lexical=float(np.mean([r["lexical"][i] for r in runs])),
+                latent=float(np.mean([r["latent"][i] for r in runs])),
                 coverage=float(np.mean([r["coverage"] for r in runs])),
-                sentence_scores=sentence_scores,
+                sentence_scores=sentence_scores, latent_coverage=latent_coverage,
             ))
         return docs
 
@@ -179,8 +185,8 @@ class HybridRetriever(BaseRetriever):
         lexical = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32) if tokens else np.zeros(n)
         lexical_scaled = lexical / lexical.max() if lexical.max() > 0 else np.zeros(n)
         if vector is None:
-            return {"score": lexical_scaled, "dense": np.zeros(n), "lexical": lexical,
-                    "coverage": coverage, "sentences": None}
+            return {"score": lexical_scaled, "dense": np.zeros(n), "lexical": lexical, "latent": np.zeros(n),
+                    "coverage": coverage, "latent_coverage": 0.0, "sentences": None}
         vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         chunk_cos = _all_scores(self.store.chunk_index, vector)
         sentence_cos = _all_scores(self.store.sentence_index, vector)
@@ -191,26 +197,34 @@ class HybridRetriever(BaseRetriever):
         dense = (chunk_cos + best_sentence) / 2
         span = float(dense.max() - dense.min())
         dense_scaled = (dense - dense.min()) / span if span > 1e-9 else np.zeros(n)
+        # The reranker reads the latent-term score of every question; fusion uses it below LATENT_MAX_COVERAGE.
+        latent, latent_coverage = (self._latent_scores(embedded) if self._latent is not None and self.mode != "dense"
+                                   else (np.zeros(n), 0.0))
         if self.mode == "dense":
             score = dense_scaled
         else:
             score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
             if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
-                score = score + self.latent_weight * (1 - coverage) * self._latent_scores(embedded)
-        return {"score": score, "dense": dense, "lexical": lexical, "coverage": coverage,
-                "sentences": sentence_cos}
+                span = float(latent.max() - latent.min())
+                latent_scaled = (latent - latent.min()) / span if span > 1e-9 else np.zeros(n)
+                score = score + self.latent_weight * (1 - coverage) * latent_scaled
+        return {"score": score, "dense": dense, "lexical": lexical, "latent": latent, "coverage": coverage,
+                "latent_coverage": latent_coverage, "sentences": sentence_cos}
 
-    def _latent_scores(self, embedded: str) -> np.ndarray:
-        """Dot product of the question's latent terms with every chunk's, min-max scaled."""
+    def _latent_scores(self, embedded: str) -> tuple[np.ndarray, float]:
+        """Dot product of the question's latent terms with every chunk's (raw), and the share of the
+        question's latent weight on terms some chunk has (low when it is about something else)."""
         ((ids, weights),) = self.embedder.latent_terms([embedded])
         term_ids, term_weights, rows = self._latent
         ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
         known = ids < self._latent_terms_seen  # a term no chunk has cannot score
         query = np.zeros(self._latent_terms_seen, dtype=np.float32)
         query[ids[known]] = weights[known]
-        raw = np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks))
-        span = float(raw.max() - raw.min())
-        return (raw - raw.min()) / span if span > 1e-9 else np.zeros_like(raw)
+        in_corpus = query > 0
+        in_corpus[query > 0] = self._latent_vocab[query > 0]
+        total = float(weights.sum())
+        share = float(query[in_corpus].sum()) / total if total > 0 else 0.0
+        return np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks)), share
 
 
 def query_forms(text: str) -> tuple[str, str]:

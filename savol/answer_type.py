@@ -1,12 +1,10 @@
-"""What kind of answer a question wants, and whether a sentence can hold one.
+"""What kind of answer a question asks for, and what kinds of facts a sentence holds.
 
-"How many ...?" needs a number and "When ...?" a date. When none of the best
-sentences holds one, the article does not answer the question, however similar
-those sentences are ("How much will Komatsu spend?" next to a paragraph about
-Komatsu that names no sum). "What is the section about ... called?" wants the
-heading above the best evidence; headings are never an answer otherwise.
-"How many excavators ...?" also names what is counted: the sentence whose number
-counts excavators answers it, not a nearby one counting countries.
+These are signals for the learned reranker (:mod:`retriever.rerank`), not rules: "who"
+asks for a person, "where" or "which city" for a place, "how many" or "how much" for a
+number (and names what is counted), "when" for a date, in Uzbek (either script), Russian
+and English. A sentence holds numbers, dates and names (capitalised words inside the
+sentence, Latin-script words in Cyrillic text). Nothing here knows the article.
 """
 
 from __future__ import annotations
@@ -15,80 +13,81 @@ import re
 
 import alifbo
 
-_NUMBER_Q = re.compile(
-    r"\b(нечта|неча|нечанчи|қанча|қанчага|nechta|necha|qancha|neçta|neça|qança|сколько|скольки|"
-    r"на какую сумму|какова сумма|какую сумму|how many|how much|what percentage|what share|what amount)\b",
-    re.IGNORECASE,
-)
-_WHEN_Q = re.compile(
-    r"\b(қачон|қачондан|qachon|qachondan|qaçon|qaçondan|когда|с какого|в каком году|when|what year|"
-    r"what date|on what date|қайси йил|qaysi yil)\b",
-    re.IGNORECASE,
-)
-_HEADING_Q = re.compile(
-    r"сарлавҳа|sarlavha|заголов|\bheading|\btitle of\b.*\bsection|\bsection\b.*\b(called|titled|named)\b|"
-    r"раздел\w*\b.*\bназыва|называ\w*\b.*\bраздел|"
-    r"(бўлим|bo'lim|bölim)\w*\b.*\b(номлан|nomlan|аталад|atalad)",
-    re.IGNORECASE,
-)
-# On folded keys (alifbo.fold_search_key): digits and Uzbek number words.
+KINDS = ("person", "place", "number", "date")
+
+# Uzbek patterns run on alifbo.fold_search_key (one Latin key for every script and spelling);
+# Russian and English ones on the lower-cased question.
+_UZ = {
+    "number": r"\b(neçta|neça|qança|qançadan|qançaga|neçançi|neçtasi|foizi?)\b",
+    "date": r"\b(qaçon|qaçondan|qaçongaça|qaysi (yil|yili|yilda|kun|kuni|oy|oyda|sana|sanada))\b",
+    "person": r"\b(kim|kimni|kimga|kimning|kimlar|kimlarni|kimlarga|kimdan|kimlardan|kim bilan)\b",
+    "place": r"\b(qayer|qayerda|qayerga|qayerdan|qayerdagi|qaysi (şahar|davlat|mamlakat|joy|hudud|viloyat)\w*)\b",
+}
+_OTHER = {
+    "number": r"\b(сколько|скольких|на какую сумму|какую сумму|какой объ[её]м|какой процент|какую долю|какая доля|"
+              r"how many|how much|what percentage|what share|what proportion|what amount|what number)\b",
+    "date": r"\b(когда|в каком году|какого числа|с какого времени|в какой день|when|what year|what date|"
+            r"which year|which day|since when)\b",
+    "person": r"\b(кто|кого|кому|кем|ком|чей|чья|чьё|чьи|who|whom|whose)\b",
+    "place": r"\b(где|куда|откуда|в каком городе|в какой стране|какой город|какая страна|where|which city|"
+             r"what city|which country|what country|which place|in which region)\b",
+}
+_ORDER = ("number", "date", "person", "place")  # "how many people" asks for a number, not a person
+
 _NUMBER = re.compile(
-    r"\d|\b(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|"
-    r"million|milliard)(ta|nçi|inçi|kunlik|yillik|lab)?\b"
+    r"\d|\b(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|oltmiş|yetmiş|sakson|"
+    r"töqson|yuz|ming|million|milliard|trillion|yarim|birinçi|ikkinçi|uçinçi|ikkita|uçta|törtta|beşta)"
+    r"(ta|tasi|nçi|inçi|dan|ga|da|lab|ala)?\b"
 )
-# The word after an Uzbek "how many" is the counted noun ("nechta ekskavatori").
-_COUNT_ASK = re.compile(r"\b(neçta|neça|qança|qançaga|neçançi)\s+(\w+)")
-_COUNT = re.compile(
-    r"^(\d+|bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|yuz|ming|million|"
-    r"milliard)(ta|dan|ga|da|lab|nçi|inçi)?$"
-)
-COUNT_WINDOW = 3  # the counted noun follows its number within this many words ("200 dan ortiq ekskavator")
-STEM = 6  # compare words on their first letters: Uzbek adds suffixes ("ekskavatori", "ekskavatorlar")
-MIN_NOUN = 3  # "iş" (work) would match "işlab" (making): shorter counted words are not used
+_MONTHS = "yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|dekabr"
 _DATE = re.compile(
-    r"\b(1[89]|20)\d\d\b|\b(yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|"
-    r"dekabr|kelgusi yil|ötgan yil|bugun|ertaga)"
+    rf"\b(1[5-9]|20)\d\d\b|\b({_MONTHS})\w*|\b(kelgusi|ötgan|bu|keyingi|öşa) (yil|oy|hafta)|"
+    r"\b(bugun|keça|ertaga|indin)\b|\b\w+ (yil|kun|oy|hafta|asr)\w* (oldin|avval|söng|keyin|mobaynida)\b|"
+    r"\b[xvi]+ asr|\b\d+-yil"
 )
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
+COUNT_WINDOW = 3  # a counted word follows its number within this many words ("200 dan ortiq ekskavator")
 
 
-def answer_type(question: str) -> str | None:
-    """``"heading"``, ``"number"``, ``"date"`` or None (any sentence may answer)."""
-    if _HEADING_Q.search(question.replace("’", "'").replace("ʻ", "'")):
-        return "heading"
-    if _NUMBER_Q.search(question):
-        return "number"
-    if _WHEN_Q.search(question):
-        return "date"
+def question_kind(question: str) -> str | None:
+    """``person``, ``place``, ``number``, ``date`` or None (any kind of answer)."""
+    key = alifbo.fold_search_key(question.replace("’", "'").replace("ʻ", "'"))
+    low = question.lower()
+    for kind in _ORDER:
+        if re.search(_UZ[kind], key) or re.search(_OTHER[kind], low):
+            return kind
     return None
 
 
-def can_answer(kind: str | None, sentence: str) -> bool:
-    """True when ``sentence`` holds the kind of value the question asks for (headings: any)."""
-    if kind in (None, "heading"):
-        return True
-    key = alifbo.fold_search_key(sentence)
-    return bool((_NUMBER if kind == "number" else _DATE).search(key))
+def has_number(sentence: str) -> bool:
+    return bool(_NUMBER.search(alifbo.fold_search_key(sentence)))
 
 
-def counted_noun(question: str) -> str | None:
-    """The stem of the word an Uzbek "how many" question counts ("nechta ekskavatori" -> "ekskav").
-
-    Russian and English questions have none: their words never match the Uzbek article's.
-    """
-    found = _COUNT_ASK.search(alifbo.fold_search_key(question))
-    if not found or len(found.group(2)) < MIN_NOUN:
-        return None
-    return found.group(2)[:STEM]
+def has_date(sentence: str) -> bool:
+    return bool(_DATE.search(alifbo.fold_search_key(sentence)))
 
 
-def counts(sentence: str, noun: str) -> bool:
-    """True when a number in ``sentence`` is followed, within a few words, by ``noun`` (a stem).
+def names(sentence: str) -> list[str]:
+    """Words that name someone or something: capitalised inside the sentence, or Latin-script
+    words in Cyrillic text ("Komatsu"). The first word is left out (every sentence starts
+    with a capital), unless it is in another script than the sentence."""
+    words = _NAME_WORD.findall(sentence)
+    cyrillic_text = bool(_CYRILLIC.search(sentence))
+    found = []
+    for i, word in enumerate(words):
+        foreign = cyrillic_text and _LATIN.match(word)
+        if foreign or (i > 0 and word[0].isupper()):
+            found.append(word)
+    return found
 
-    "Bir neçta" (a few) is no number.
-    """
-    words = re.findall(r"\w+", alifbo.fold_search_key(sentence))
-    return any(
-        _COUNT.match(word) and not (word == "bir" and words[i + 1: i + 2] in (["neça"], ["neçta"]))
-        and any(w.startswith(noun) for w in words[i + 1: i + 1 + COUNT_WINDOW])
-        for i, word in enumerate(words)
-    )
+
+def counts(sentence_keys: list[str], counted: set[str]) -> bool:
+    """True when a number among ``sentence_keys`` (folded words) is followed within a few words
+    by one of ``counted`` (a question's terms): "200 dan ortiq ekskavator" counts excavators."""
+    for i, word in enumerate(sentence_keys):
+        if _NUMBER.fullmatch(word) or word[:1].isdigit():
+            if any(w in counted for w in sentence_keys[i + 1: i + 1 + COUNT_WINDOW]):
+                return True
+    return False

@@ -1,9 +1,10 @@
-"""The question-answering chain: question (+ history) -> retriever -> answerer.
+"""The question-answering chain: question (+ history) -> retriever -> reranker -> answerer.
 
-:func:`build_chain` composes LangChain runnables; the last step is the extractive
-answerer or, with ``--llm``, the LLM answerer (:mod:`savol.llm`). :class:`Savol` owns
-the loaded index and hot-swaps it when a new version is ingested while serving;
-:meth:`Savol.stream` yields the answer as it grows, for the chat page.
+:func:`build_chain` composes LangChain runnables; the last step is an
+:class:`~savol.answer.Answerer`: the extractive one or, with ``--llm``, the LLM's
+(:mod:`savol.llm`), both fed the same evidence. :class:`Savol` owns the loaded index
+and hot-swaps it when a new version is ingested while serving; :meth:`Savol.stream`
+yields the answer as it grows, for the chat page.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
@@ -28,9 +28,12 @@ from ingest.index import (
     load_store,
     serving_manifest,
 )
+from retriever.features import CANDIDATE_PASSAGES
 from retriever.hybrid import HybridRetriever, Query, make_query
-from savol.answer import REFUSAL_THRESHOLD, Answer, ExtractiveAnswerer
+from retriever.rerank import Evidence, Reranker, load_reranker
+from savol.answer import Answer, Answerer, ExtractiveAnswerer
 from savol.errors import IndexCorrupt, IndexMissing, SavolError
+from savol.language import detect_language
 from savol.llm import LLMAnswerer, SupportChecker, load_chat_model
 from savol.question import clean_history, clean_question
 from savol.settings import Settings
@@ -40,7 +43,7 @@ log = logging.getLogger("savol")
 RETRIEVED_SHOWN = 10
 
 
-def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int = 4) -> Runnable:
+def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answerer, max_turns: int = 4) -> Runnable:
     """``{"question", "history"}`` -> :class:`Answer`, as a LangChain runnable chain.
 
     The last step is a generator: ``chain.stream`` yields the answer as it grows (per
@@ -53,22 +56,21 @@ def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int =
 
     def retrieve(inputs: dict) -> list:
         started = time.perf_counter()
-        docs = retriever.search(inputs["query"], k=max(RETRIEVED_SHOWN, retriever.k))
+        docs = retriever.search(inputs["query"], k=max(RETRIEVED_SHOWN, CANDIDATE_PASSAGES, retriever.k))
         inputs["timings_ms"]["retrieve"] = round((time.perf_counter() - started) * 1000, 2)
         return docs
 
+    def rerank(inputs: dict) -> Evidence:
+        started = time.perf_counter()
+        evidence = reranker.rank(inputs["query"], inputs["docs"], lang=detect_language(inputs["question"]))
+        inputs["timings_ms"]["rerank"] = round((time.perf_counter() - started) * 1000, 2)
+        return evidence
+
     def answer(inputs: dict) -> Iterator[Answer]:
         started = time.perf_counter()
-        query = inputs["query"]
-        search_text = " ".join(query.texts)
-        if isinstance(answerer, LLMAnswerer):
-            # History reaches the chain cleaned (clean_history); the follow-up read its last turn.
-            earlier = inputs["history"][-1] if query.context else None
-            steps = answerer.stream(query.text, inputs["docs"], search_text=search_text, earlier=earlier)
-        else:
-            steps = sentence_steps(answerer(search_text, inputs["docs"]))
-        for result in steps:
-            result.question = inputs["question"]
+        # History reaches the chain cleaned (clean_history); a follow-up read its last turn.
+        earlier = inputs["history"][-1] if inputs["query"].context else None
+        for result in answerer.stream(inputs["question"], inputs["evidence"], earlier=earlier):
             inputs["timings_ms"]["answer"] = round((time.perf_counter() - started) * 1000, 2)
             result.timings_ms = inputs["timings_ms"]
             yield result
@@ -76,17 +78,9 @@ def build_chain(retriever: HybridRetriever, answerer: Callable, max_turns: int =
     return (
         RunnablePassthrough.assign(query=RunnableLambda(query))
         | RunnablePassthrough.assign(docs=RunnableLambda(retrieve))
+        | RunnablePassthrough.assign(evidence=RunnableLambda(rerank))
         | RunnableLambda(answer)
     )
-
-
-def sentence_steps(result: Answer) -> Iterator[Answer]:
-    """The extractive answer one sentence at a time, ending with ``result`` itself."""
-    for i in range(1, len(result.sentences)):
-        shown = result.sentences[:i]
-        yield replace(result, answer=" ".join(f"{quote} [{n}]" for quote, n in shown),
-                      sentences=shown, citations=result.citations[:i])
-    yield result
 
 
 class _Loaded(NamedTuple):
@@ -94,27 +88,29 @@ class _Loaded(NamedTuple):
 
     store: Store
     retriever: HybridRetriever
-    answerer: ExtractiveAnswerer
 
 
 class Savol:
     """The product's core: load (or build) the index, answer questions, follow re-ingests."""
 
     def __init__(self, settings: Settings | None = None, *, mode: str = "hybrid", fold: bool = True,
-                 chat_model: BaseChatModel | None = None):
+                 rerank: bool = True, chat_model: BaseChatModel | None = None):
         """Set up; nothing is loaded until the first question or ingest.
 
         Args:
             settings: defaults to :meth:`Settings.from_env`.
-            mode, fold: retrieval configuration (the benchmark compares them).
+            mode, fold, rerank: retrieval configuration (the benchmark compares them). Without the
+                learned reranker, sentences are ordered by a fixed score and nothing is refused.
             chat_model: answer with this LangChain chat model instead of ``settings.llm``.
         """
         self.settings = settings or Settings.from_env()
         self.mode = mode
         self.fold = fold
+        self.rerank = rerank
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
         self._chain: Runnable | None = None
+        self._reranker: Reranker | None = None
         self._embedder = None
         self._chat_model = chat_model
         self._failed_version: str | None = None  # a new version that could not load: not tried again
@@ -169,9 +165,10 @@ class Savol:
         return None
 
     def warm_up(self) -> None:
-        """Load what the first question would (the index, the embedder and its sparse head),
-        so a server's first reader does not wait for it."""
+        """Load what the first question would (the index, the embedder and its sparse head, the
+        reranker and its analyzers), so a server's first reader does not wait for it."""
         self.retriever.warm_up()
+        self.chain()
 
     @property
     def store(self) -> Store:
@@ -183,6 +180,12 @@ class Savol:
         """The retriever over the index being served, as the chain uses it."""
         self.refresh()
         return self._loaded.retriever
+
+    @property
+    def reranker(self) -> Reranker:
+        """The reranker over the index being served (its weights loaded on first use)."""
+        self.chain()
+        return self._reranker
 
     def refresh(self) -> None:
         """Load the version ``CURRENT`` points at if it is not the one held.
@@ -220,11 +223,8 @@ class Savol:
                 store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
                 lexical_weight=self.settings.lexical_weight, latent_weight=self.settings.latent_weight,
             )
-            # BM25 alone has no calibrated score to refuse on: it always answers.
-            threshold = None if self.mode == "bm25" else REFUSAL_THRESHOLD
-            answerer = ExtractiveAnswerer(store, fold=self.fold, k=self.settings.k, threshold=threshold)
-            self._loaded = _Loaded(store, retriever, answerer)
-            self._chain = None  # built on the first question, so ingesting never loads an LLM
+            self._loaded = _Loaded(store, retriever)
+            self._chain = None  # built on the first question, so ingesting never loads a model
             self._kept_because = None
 
     def _keep_serving(self, exc: SavolError) -> None:
@@ -234,16 +234,28 @@ class Savol:
             log.warning("keeping index version %s: %s", self._loaded.store.version, exc)
 
     def chain(self) -> Runnable:
-        """The chain over the index being served (built, and the LLM loaded, on first use)."""
+        """The chain over the index being served (built, and the reranker and LLM loaded, on first use).
+
+        Raises:
+            ModelUnusable: the reranker's weights are missing or garbled.
+            LLMUnavailable: ``settings.llm`` names a backend that cannot be set up.
+        """
         self.refresh()
         with self._lock:
             if self._chain is None:
-                store, retriever, answerer = self._loaded
+                store, retriever = self._loaded
+                # The learned reranker reads hybrid retrieval's signals; BM25 or dense alone use the fixed score.
+                reranker = load_reranker(store, self.embedder.id, self.settings.reranker,
+                                         enabled=self.rerank and self.mode == "hybrid")
+                weights = reranker.weights
+                answerer = ExtractiveAnswerer(k=self.settings.k,
+                                              second_margin=weights.second_margin if weights else None)
                 if self.chat_model is not None:
                     checker = SupportChecker(store, self.embedder)
                     answerer = LLMAnswerer(self.chat_model, checker, answerer, self.answerer_name,
                                            timeout=self.settings.llm_timeout, k=self.settings.k)
-                self._chain = build_chain(retriever, answerer, self.settings.max_history_turns)
+                self._chain = build_chain(retriever, reranker, answerer, self.settings.max_history_turns)
+                self._reranker = reranker
             return self._chain
 
     def ask(self, question, history=None) -> Answer:

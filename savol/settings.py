@@ -39,7 +39,8 @@ class Settings:
     chunk_target_tokens: int = 160
     chunk_max_tokens: int = 512
     chunk_overlap_sentences: int = 1
-    # Retrieval and answering.
+    # Retrieval and answering. The reranker's weights (python -m eval.train) fit one embedder.
+    reranker: Path = field(default_factory=lambda: PROJECT_ROOT / "retriever" / "reranker.json")
     k: int = 3  # passages the answer may quote and cite
     lexical_weight: float = 1.5  # tuned on eval/qa_dev.jsonl
     latent_weight: float = 0.5  # the embedder's sparse head for low-coverage questions; 0 turns it off
@@ -70,7 +71,7 @@ class Settings:
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
-        for name in ("corpus_dir", "index_dir", "feedback_dir"):
+        for name in ("corpus_dir", "index_dir", "feedback_dir", "reranker"):
             if name in clean:
                 clean[name] = Path(clean[name]).expanduser()
         return replace(self, **clean)
@@ -133,6 +134,7 @@ _ENV = {
     "SAVOL_INDEX": ("index_dir", _path_env),
     "SAVOL_FEEDBACK": ("feedback_dir", _path_env),
     "SAVOL_EMBEDDER": ("embedder", _text_env),
+    "SAVOL_RERANKER": ("reranker", _path_env),
     "SAVOL_HOST": ("host", _text_env),
     "SAVOL_PORT": ("port", _int_env),
     "SAVOL_AUTH": ("auth", _text_env),

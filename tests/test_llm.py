@@ -187,7 +187,7 @@ def test_stream_resolves_markers_as_they_appear(settings, docs):
 
 def test_extractive_stream_grows_one_sentence_at_a_time(app):
     """Without an LLM the page still streams: one yield per quoted sentence, the last is ask()'s answer."""
-    question = "Komatsu nima qurmoqchi?"
+    question = "Hitachi Construction Machinery нима қилади?"  # answered with two sentences
     steps = list(app.stream(question))
     final = app.ask(question)
     assert len(steps) == len(final.sentences) >= 2

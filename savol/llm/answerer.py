@@ -22,9 +22,15 @@ from typing import Iterator
 from langchain_core.documents import Document
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from savol.answer import Answer, Citation
+from savol.answer import Answer, Citation, ExtractiveAnswerer, refused
 from savol.language import detect_language
-from savol.llm.check import MARKER, SupportChecker, Unusable, marker_numbers, open_marker_start
+from savol.llm.check import (
+    MARKER,
+    SupportChecker,
+    Unusable,
+    marker_numbers,
+    open_marker_start,
+)
 from savol.llm.prompt import build_messages
 from savol.settings import LLM_TIMEOUT_S
 
@@ -108,7 +114,7 @@ def _content_text(content) -> str:
 
 
 class LLMAnswerer:
-    """Answer from a chat model over the top ``k`` passages, post-checked, with a safe fallback.
+    """Answer from a chat model over the top ``k`` reranked passages, post-checked, with a safe fallback.
 
     Args:
         model: any LangChain chat model (``savol.llm.load_chat_model`` builds one from ``--llm``).
@@ -119,7 +125,7 @@ class LLMAnswerer:
         k: passages given to the model (and citable).
     """
 
-    def __init__(self, model: BaseChatModel, checker: SupportChecker, fallback, name: str,
+    def __init__(self, model: BaseChatModel, checker: SupportChecker, fallback: ExtractiveAnswerer, name: str,
                  timeout: float = LLM_TIMEOUT_S, k: int = 3, retries: int = RETRIES,
                  retry_delay: float = RETRY_DELAY_S):
         self.model = model
@@ -131,28 +137,25 @@ class LLMAnswerer:
         self.retries = retries
         self.retry_delay = retry_delay
 
-    def __call__(self, question: str, docs: list[Document], **kwargs) -> Answer:
-        """The final answer (see :meth:`stream`)."""
-        result = None
-        for result in self.stream(question, docs, **kwargs):
-            pass
-        return result
-
-    def stream(self, question: str, docs: list[Document], *, lang: str | None = None, earlier: str | None = None,
-               search_text: str | None = None) -> Iterator[Answer]:
+    def stream(self, question: str, evidence, *, earlier: str | None = None) -> Iterator[Answer]:
         """Partial answers as tokens arrive, then the checked answer or the extractive fallback.
+
+        When the reranker says the article does not answer, the model is not asked: the
+        reader gets the refusal at once, as from the extractive answerer.
 
         Args:
             question: the reader's question.
-            docs: retrieved passages, best first; the first ``k`` are given to the model.
-            lang: the question's language (detected when None).
+            evidence: the reranker's evidence; its first ``k`` passages are given to the model.
             earlier: the previous question, when this one is a follow-up.
-            search_text: what the extractive fallback scores sentences against (default: ``question``).
         """
-        lang = lang or detect_language(question)
-        passages = list(docs[: self.k])
+        lang = detect_language(question)
+        docs = list(evidence.docs)
+        if evidence.refuse:
+            yield refused(question, lang, evidence)
+            return
+        passages = docs[: self.k]
         if not passages:
-            yield self._fallback(search_text or question, docs, "no passages were retrieved")
+            yield self._fallback(question, evidence, "no passages were retrieved")
             return
         messages = build_messages(question, passages, lang, earlier)
         text = ""
@@ -161,7 +164,7 @@ class LLMAnswerer:
                 yield self._partial(question, lang, text, passages, docs)
             yield self.checker.answer(question, lang, _THINK.sub("", text), passages, docs, self.name)
         except (LLMFailure, Unusable) as exc:
-            yield self._fallback(search_text or question, docs, str(exc))
+            yield self._fallback(question, evidence, str(exc))
 
     # -- generation with retries and timeouts ------------------------------------
 
@@ -242,8 +245,8 @@ class LLMAnswerer:
                     citations.append(Citation.from_passage(n, passages[n - 1]))
         return Answer(question, shown, False, lang, citations=citations, retrieved=list(docs), answerer=self.name)
 
-    def _fallback(self, search_text: str, docs: list[Document], reason: str) -> Answer:
-        result = self.fallback(search_text, docs)
+    def _fallback(self, question: str, evidence, reason: str) -> Answer:
+        result = self.fallback.answer(question, evidence)
         result.warnings.append(
             f"The LLM answer ({self.name}) is not shown: {reason}. "
             "This is the extractive answer, quoted verbatim from the article."

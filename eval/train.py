@@ -1,0 +1,255 @@
+"""Train the reranker and the answerability model: ``python -m eval.train``.
+
+    python -m eval.train [--dataset FILE ...] [--output retriever/reranker.json] [--folds 5]
+
+1. A fresh index of the corpus; every training question is retrieved as savol does, and
+   each sentence of its top passages becomes a row of general features
+   (:mod:`retriever.features`), labelled by whether it holds an accepted answer.
+2. The sentence model, a logistic regression, is cross-validated by question (its
+   out-of-fold scores feed step 3, so the answerability model learns from scores like
+   those it will meet), then fitted on everything.
+3. The answerability model, a class-balanced logistic regression over question-level
+   features, is cross-validated the same way; the refusal threshold is the highest whose
+   out-of-fold false refusals stay within ``--max-false-refusals``.
+4. The second-sentence margin is the one that answers most questions right out of fold
+   while keeping answers to ``--max-sentences`` on average.
+
+The weights, the threshold and the cross-validated figures go to one JSON file (no pickle).
+The untouched test sets (eval/qa_test.jsonl, eval/qa_holdout.jsonl) are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from eval.dataset import Item, load_dataset
+from retriever.features import (
+    CANDIDATE_PASSAGES,
+    PER_LANGUAGE,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    answer_in,
+    answerability_features,
+)
+from retriever.hybrid import make_query
+from retriever.rerank import LinearModel, RerankerWeights
+from savol.errors import SavolError
+from savol.language import LANGS, detect_language
+from savol.settings import PROJECT_ROOT, Settings
+
+TRAINING_SETS = (PROJECT_ROOT / "eval" / "qa.jsonl", PROJECT_ROOT / "eval" / "qa_train.jsonl")
+UNTOUCHED_SETS = ("qa_test.jsonl", "qa_holdout.jsonl")
+SENTENCE_C = 1.0  # inverse L2 strength; 0.1-10 score alike out of fold
+ANSWERABLE_C = 0.1  # its features are correlated (similarities); strong regularisation keeps their signs sensible
+MAX_FALSE_REFUSALS = 0.03  # out of fold; the product target is 5% on questions never seen
+MAX_MEAN_SENTENCES = 1.7  # quote a second sentence only as often as this allows (the target is <= 2)
+FOLDS = 5
+SEED = 0
+
+
+def collect(app, items: list[Item]) -> list[dict]:
+    """Retrieve each question as the chain does and build its candidates' features and labels."""
+    settings = app.settings
+    retriever, builder = app.retriever, app.reranker.builder
+    out = []
+    for item in items:
+        query = make_query(item.question, list(item.history), settings.max_history_turns)
+        docs = retriever.search(query, k=max(10, CANDIDATE_PASSAGES))
+        q = builder.question(" ".join(query.texts), detect_language(item.question), follow_up=query.context is not None)
+        candidates = builder.candidates(q, docs)
+        labels = [item.answerable and answer_in(c.sentence["text"], item.answers) for c in candidates]
+        out.append({"item": item, "q": q, "docs": docs, "candidates": candidates, "labels": labels})
+    return out
+
+
+def _fit(x: np.ndarray, y: np.ndarray, c: float, balanced: bool = False, names=()) -> LinearModel:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit((x - mean) / scale, y)
+    return LinearModel(tuple(names), mean, scale, model.coef_[0].astype(float), float(model.intercept_[0]))
+
+
+def _matrix(rows: list[dict], names) -> np.ndarray:
+    return np.array([[row[n] for n in names] for row in rows], dtype=np.float64).reshape(len(rows), len(names))
+
+
+def _folds(n: int, folds: int, seed: int = SEED) -> list[np.ndarray]:
+    order = np.random.default_rng(seed).permutation(n)
+    return [order[i::folds] for i in range(folds)]
+
+
+def language_stats(records: list[dict]) -> dict[str, dict[str, list[float]]]:
+    """Mean and spread of PER_LANGUAGE features over the answerable questions of each language."""
+    stats = {}
+    for lang in LANGS:
+        rows = [r["qf"] for r in records if r["item"].lang == lang and r["item"].answerable]
+        if len(rows) >= 2:
+            stats[lang] = {name: [float(np.mean([f[name] for f in rows])), float(np.std([f[name] for f in rows]) or 1.0)]
+                           for name in PER_LANGUAGE}
+    return stats
+
+
+def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: float = MAX_FALSE_REFUSALS,
+          max_mean_sentences: float = MAX_MEAN_SENTENCES) -> tuple[RerankerWeights, dict]:
+    """Fit both models on ``records`` (from :func:`collect`); returns the weights and the out-of-fold figures."""
+    names = SENTENCE_FEATURES
+    splits = _folds(len(records), folds)
+    # 1. sentence model, out of fold by question
+    for test in splits:
+        held = set(test.tolist())
+        train_rows = [r for i, r in enumerate(records) if i not in held]
+        model = _fit(_matrix([c.features for r in train_rows for c in r["candidates"]], names),
+                     np.array([lab for r in train_rows for lab in r["labels"]], dtype=float), SENTENCE_C, names=names)
+        for i in test:
+            r = records[i]
+            for c, logit in zip(r["candidates"], model.logits([c.features for c in r["candidates"]])):
+                c.logit = float(logit)
+    for r in records:
+        order = sorted(range(len(r["candidates"])), key=lambda j: -r["candidates"][j].logit)
+        r["ranked"] = [r["candidates"][j] for j in order]
+        r["ranked_labels"] = [r["labels"][j] for j in order]
+        r["qf"] = builder.question_features(r["q"], r["ranked"], r["docs"])
+    # 2. answerability, out of fold (per-language statistics from the training folds only)
+    p_oof = np.zeros(len(records))
+    for test in splits:
+        held = set(test.tolist())
+        train_rows = [r for i, r in enumerate(records) if i not in held]
+        stats = language_stats(train_rows)
+        x = _matrix([answerability_features(r["qf"], r["item"].lang, stats) for r in train_rows], QUESTION_FEATURES)
+        model = _fit(x, np.array([r["item"].answerable for r in train_rows], dtype=float), ANSWERABLE_C,
+                     balanced=True, names=QUESTION_FEATURES)
+        for i in test:
+            r = records[i]
+            p_oof[i] = 1 / (1 + np.exp(-model.logits([answerability_features(r["qf"], r["item"].lang, stats)])[0]))
+    answerable = np.array([r["item"].answerable for r in records])
+    threshold = _threshold(p_oof[answerable], max_false_refusals)
+    margin = _margin([r for r in records if r["item"].answerable], max_mean_sentences)
+    figures = cross_validated(records, p_oof, threshold, margin)
+    # 3. the final models, on everything
+    sentence = _fit(_matrix([c.features for r in records for c in r["candidates"]], names),
+                    np.array([lab for r in records for lab in r["labels"]], dtype=float), SENTENCE_C, names=names)
+    stats = language_stats(records)
+    answer_model = _fit(_matrix([answerability_features(r["qf"], r["item"].lang, stats) for r in records], QUESTION_FEATURES),
+                        answerable.astype(float), ANSWERABLE_C, balanced=True, names=QUESTION_FEATURES)
+    weights = RerankerWeights(sentence, answer_model, threshold, margin, stats, embedder="")
+    return weights, figures
+
+
+def _threshold(p_answerable: np.ndarray, max_false_refusals: float) -> float:
+    """The highest refusal threshold whose share of answerable questions refused stays within the limit."""
+    allowed = int(np.floor(max_false_refusals * len(p_answerable)))
+    ordered = np.sort(p_answerable)
+    return 1.0 if allowed >= len(ordered) else float(ordered[allowed]) - 1e-9
+
+
+def _margin(records: list[dict], max_mean: float) -> float:
+    """The second-sentence margin with the most right answers whose mean answer length stays within ``max_mean``."""
+    best = (0.0, -1.0)
+    for margin in np.round(np.arange(0.0, 4.01, 0.1), 2):
+        right = lengths = 0
+        for r in records:
+            logits = [c.logit for c in r["ranked"]]
+            two = len(logits) > 1 and logits[1] >= logits[0] - margin
+            right += any(r["ranked_labels"][: 2 if two else 1])
+            lengths += 2 if two else 1
+        if lengths / max(1, len(records)) <= max_mean and right > best[1]:
+            best = (float(margin), right)
+    return best[0]
+
+
+def cross_validated(records: list[dict], p_oof: np.ndarray, threshold: float, margin: float) -> dict:
+    """Out-of-fold figures of the whole answerer: what the product would do on questions it was not fitted on."""
+    out: dict = {"questions": len(records)}
+    answerable = [i for i, r in enumerate(records) if r["item"].answerable]
+    unanswerable = [i for i, r in enumerate(records) if not r["item"].answerable]
+    off_topic = [i for i in unanswerable if records[i]["item"].off_topic]
+
+    def right(i, first_only=False):
+        r = records[i]
+        logits = [c.logit for c in r["ranked"]]
+        two = not first_only and len(logits) > 1 and logits[1] >= logits[0] - margin
+        return p_oof[i] >= threshold and any(r["ranked_labels"][: 2 if two else 1])
+
+    def relevant_first(i):
+        r = records[i]
+        return bool(r["ranked"]) and r["item"].answerable and any(
+            e for e in r["item"].evidence if _in(e, r["ranked"][0].doc.page_content))
+
+    out["answer_accuracy"] = float(np.mean([right(i) for i in answerable]))
+    out["first_sentence_accuracy"] = float(np.mean([right(i, True) for i in answerable]))
+    out["recall@1"] = float(np.mean([relevant_first(i) for i in answerable]))
+    out["false_refusals"] = float(np.mean([p_oof[i] < threshold for i in answerable]))
+    out["refusal_recall"] = float(np.mean([p_oof[i] < threshold for i in unanswerable])) if unanswerable else None
+    out["off_topic_refused"] = float(np.mean([p_oof[i] < threshold for i in off_topic])) if off_topic else None
+    out["by_lang_answer_accuracy"] = {
+        lang: float(np.mean([right(i) for i in answerable if records[i]["item"].lang == lang]))
+        for lang in LANGS if any(records[i]["item"].lang == lang for i in answerable)
+    }
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def _in(evidence: str, passage: str) -> bool:
+    from eval.metrics import relevant
+
+    return relevant(passage, [evidence])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, nargs="+", default=list(TRAINING_SETS),
+                        help="training sets (default: eval/qa.jsonl eval/qa_train.jsonl)")
+    parser.add_argument("--output", type=Path, help="where the weights go (JSON; default: the reranker "
+                        "setting, SAVOL_RERANKER or retriever/reranker.json)")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    args = parser.parse_args(argv)
+    from eval.benchmark import build_settings
+    from savol.chain import Savol
+
+    try:
+        untouched = [p for p in args.dataset if p.name in UNTOUCHED_SETS]
+        if untouched:
+            raise SavolError(f"{untouched[0]} is an untouched test set; it must never be trained on.")
+        items = [item for path in args.dataset for item in load_dataset(path)]
+        base = Settings.from_env()
+        output = args.output or base.reranker
+        with tempfile.TemporaryDirectory(prefix="savol-train-") as tmp:
+            settings, _ = build_settings(base, Path(tmp))
+            app = Savol(settings, rerank=False)
+            records = collect(app, items)
+            weights, figures = train(records, app.reranker.builder, folds=args.folds)
+            weights.embedder = app.embedder.id
+    except (SavolError, ImportError) as exc:
+        print(f"python -m eval.train: {exc}", file=sys.stderr)
+        return 1
+    weights.about = {
+        "trained_on": [_shown(p) for p in args.dataset],
+        "questions": len(items),
+        "cross_validated": figures,
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "command": "python -m eval.train " + " ".join(argv if argv is not None else sys.argv[1:]),
+    }
+    output.write_text(json.dumps(weights.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(figures, indent=1))
+    print(f"threshold {weights.threshold:.4f}, second-sentence margin {weights.second_margin:.2f}; wrote {output}")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""The learned reranker: order the retrieved passages and their sentences, and judge whether
+the article answers the question at all.
+
+Two small logistic regressions over the general features of :mod:`retriever.features`,
+trained by ``python -m eval.train`` and stored as JSON in ``retriever/reranker.json``
+(no pickle):
+
+* the **sentence model** scores every sentence of the hybrid top passages: how likely it
+  holds the answer. Passages are reordered by their best sentence.
+* the **answerability model** reads the question as a whole (the best score and its lead,
+  the best similarities against their usual level for the question's language, how many
+  of the question's terms the article has, whether the asked kind of answer is there)
+  and gives P(the article answers). Below the trained threshold, savol refuses.
+
+Without weights (or with weights trained for another embedder) sentences are ordered by
+a fixed score, cosine plus term overlap, and nothing is refused: the ``hybrid-norerank``
+benchmark configuration shows what the learned part adds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from langchain_core.documents import Document
+
+from retriever.features import (
+    CANDIDATE_PASSAGES,
+    Candidate,
+    FeatureBuilder,
+    QuestionInfo,
+    answerability_features,
+)
+from retriever.hybrid import Query
+from savol.errors import SavolError
+
+log = logging.getLogger("savol")
+
+MODEL_PATH = Path(__file__).with_name("reranker.json")
+# The fixed score without a model: cosine, plus term overlap, minus a little per passage rank.
+PLAIN_LEXICAL = 0.25
+PLAIN_RANK = 0.03
+
+
+class ModelUnusable(SavolError):
+    """The reranker's weights file is missing, garbled or of another version."""
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic regression on standardised features: ``logit = coef · (x - mean) / scale + intercept``."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def logits(self, rows: list[dict]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        x = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "mean": _floats(self.mean), "scale": _floats(self.scale),
+                "coef": _floats(self.coef), "intercept": round(float(self.intercept), 6)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinearModel:
+        features = tuple(data["features"])
+        arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        if any(a.shape != (len(features),) for a in arrays) or not np.all(arrays[1] > 0):
+            raise ValueError("weights do not match the feature list")
+        return cls(features, *arrays, float(data["intercept"]))
+
+
+def _floats(values) -> list[float]:
+    return [round(float(v), 6) for v in values]
+
+
+@dataclass
+class RerankerWeights:
+    """Everything ``eval.train`` learned, as stored in ``reranker.json``."""
+
+    sentence: LinearModel
+    answerable: LinearModel
+    threshold: float  # refuse when P(answerable) is below this
+    second_margin: float  # quote the second-best sentence too when its logit is within this of the best
+    by_language: dict[str, dict[str, list[float]]]  # per-language [mean, std] of PER_LANGUAGE features
+    embedder: str
+    about: dict = field(default_factory=dict)  # training data, cross-validated figures, date
+
+    VERSION = 1
+
+    def to_dict(self) -> dict:
+        return {"version": self.VERSION, "embedder": self.embedder, "threshold": round(self.threshold, 6),
+                "second_margin": round(self.second_margin, 6), "sentence": self.sentence.to_dict(),
+                "answerable": self.answerable.to_dict(), "by_language": self.by_language, "about": self.about}
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> RerankerWeights:
+        """Read the weights file.
+
+        Raises:
+            ModelUnusable: missing, not JSON, another version, or inconsistent.
+        """
+        retrain = "retrain it with: python -m eval.train"
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelUnusable(f"The reranker weights {path} are missing; {retrain}") from None
+        except (OSError, ValueError):
+            raise ModelUnusable(f"The reranker weights {path} are unreadable; {retrain}") from None
+        try:
+            if data.get("version") != cls.VERSION:
+                raise ValueError(f"version {data.get('version')!r}")
+            return cls(
+                sentence=LinearModel.from_dict(data["sentence"]),
+                answerable=LinearModel.from_dict(data["answerable"]),
+                threshold=float(data["threshold"]), second_margin=float(data["second_margin"]),
+                by_language={lang: {k: [float(v[0]), float(v[1])] for k, v in stats.items()}
+                             for lang, stats in data["by_language"].items()},
+                embedder=str(data["embedder"]), about=dict(data.get("about", {})),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise ModelUnusable(f"The reranker weights {path} are not valid ({exc}); {retrain}") from None
+
+
+@dataclass
+class Evidence:
+    """What the answerers work from: reranked passages, scored sentences, answerability."""
+
+    question: QuestionInfo
+    docs: list[Document]  # passages, best first
+    candidates: list[Candidate]  # sentences of the top passages, best first
+    answerable: float | None = None  # P(the article answers); None without a model
+    refuse: bool = False
+    features: dict = field(default_factory=dict)  # the question-level features, for the benchmark
+
+
+class Reranker:
+    """Rerank the hybrid top passages and score answerability over one index version.
+
+    Args:
+        store: the loaded index.
+        weights: the trained model; None orders sentences by the fixed score and never refuses.
+    """
+
+    def __init__(self, store, weights: RerankerWeights | None = None):
+        self.builder = FeatureBuilder(store)
+        self.weights = weights
+
+    def rank(self, query: Query | str, docs: list[Document], lang: str | None = None) -> Evidence:
+        """Score the sentences of ``docs`` (retrieved for ``query``; a follow-up is read with its
+        earlier turn) and the question's answerability. ``lang``: the reader's question's language."""
+        query = Query(query) if isinstance(query, str) else query
+        q = self.builder.question(" ".join(query.texts), lang, follow_up=query.context is not None)
+        candidates = self.builder.candidates(q, docs)
+        w = self.weights
+        if w is None:
+            for c in candidates:
+                f = c.features
+                c.logit = f["s_cos"] + PLAIN_LEXICAL * f["ov_cov"] - PLAIN_RANK * math.expm1(f["p_rank"])
+        else:
+            for c, logit in zip(candidates, w.sentence.logits([c.features for c in candidates])):
+                c.logit = float(logit)
+        candidates.sort(key=lambda c: -c.logit)
+        ranked_docs = self._reorder(docs, candidates) if w is not None else list(docs)
+        evidence = Evidence(q, ranked_docs, candidates)
+        if w is not None and candidates:
+            features = answerability_features(self.builder.question_features(q, candidates, docs), q.lang,
+                                              w.by_language)
+            evidence.features = features
+            evidence.answerable = float(1 / (1 + math.exp(-w.answerable.logits([features])[0])))
+            evidence.refuse = evidence.answerable < w.threshold
+        return evidence
+
+    @staticmethod
+    def _reorder(docs: list[Document], candidates: list[Candidate]) -> list[Document]:
+        """The candidate passages by their best sentence, then the rest in retrieval order."""
+        best: dict[str, float] = {}
+        for c in candidates:
+            key = c.doc.metadata["chunk_id"]
+            best[key] = max(best.get(key, -math.inf), c.logit)
+        head = sorted(docs[:CANDIDATE_PASSAGES], key=lambda d: -best.get(d.metadata["chunk_id"], -math.inf))
+        ordered = head + list(docs[CANDIDATE_PASSAGES:])
+        for rank, doc in enumerate(ordered, start=1):
+            doc.metadata["retrieval_rank"] = doc.metadata.get("retrieval_rank", doc.metadata.get("rank"))
+            doc.metadata["rank"] = rank
+        return ordered
+
+
+def load_reranker(store, embedder_id: str, path: Path = MODEL_PATH, enabled: bool = True) -> Reranker:
+    """The reranker for ``store``: learned when its weights fit this embedder, else the fixed score
+    (logged once: the learned weights only mean something for the embedder they were trained with).
+
+    Raises:
+        ModelUnusable: the weights file is missing or garbled.
+    """
+    if not enabled:
+        return Reranker(store)
+    weights = RerankerWeights.load(path)
+    if weights.embedder != embedder_id:
+        log.warning("the reranker in %s was trained for embedder %s, not %s: sentences are ordered by "
+                    "similarity and nothing is refused; train one for it with: python -m eval.train",
+                    path, weights.embedder, embedder_id)
+        return Reranker(store)
+    return Reranker(store, weights)

@@ -1,0 +1,122 @@
+"""The learned reranker: its weights file, what it does to the ranking, and when it refuses."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from retriever.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from retriever.hybrid import make_query
+from retriever.rerank import MODEL_PATH, ModelUnusable, RerankerWeights, load_reranker
+from savol.settings import PROJECT_ROOT
+
+
+def test_shipped_weights_are_json_for_the_bundled_embedder(app):
+    """The weights ship as JSON (never a pickle), name every feature in order, were trained for the
+    default embedder, never on an untouched test set, and carry their cross-validated figures."""
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    weights = RerankerWeights.load()
+    assert weights.sentence.features == SENTENCE_FEATURES
+    assert weights.answerable.features == QUESTION_FEATURES
+    assert weights.embedder == app.embedder.id
+    assert 0 < weights.threshold < 1
+    assert not {"qa_test.jsonl", "qa_holdout.jsonl"} & {p.rsplit("/", 1)[-1] for p in data["about"]["trained_on"]}
+    cv = data["about"]["cross_validated"]
+    assert {"answer_accuracy", "first_sentence_accuracy", "false_refusals", "off_topic_refused"} <= set(cv)
+    assert cv["false_refusals"] <= 0.03  # the threshold's out-of-fold budget
+
+
+def test_weights_round_trip(tmp_path):
+    """What eval.train writes is what the reranker reads back."""
+    weights = RerankerWeights.load()
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(weights.to_dict()), encoding="utf-8")
+    again = RerankerWeights.load(path)
+    assert again.sentence.features == weights.sentence.features
+    assert again.threshold == pytest.approx(weights.threshold, abs=1e-6)
+    assert list(again.answerable.coef) == pytest.approx(list(weights.answerable.coef), abs=1e-6)
+
+
+@pytest.mark.parametrize("content, says", [
+    (None, "missing"),
+    ("{not json", "unreadable"),
+    ('{"version": 99}', "not valid"),
+    (('{"version": 1, "sentence": {"features": ["s_cos"], "mean": [0], "scale": [1], "coef": [1, 2], '
+      '"intercept": 0}}'), "not valid"),
+])
+def test_a_bad_weights_file_is_one_clear_error(tmp_path, content, says):
+    """A missing or damaged weights file names itself and the command that rebuilds it."""
+    path = tmp_path / "reranker.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ModelUnusable) as err:
+        RerankerWeights.load(path)
+    assert says in str(err.value) and "python -m eval.train" in str(err.value)
+
+
+def test_weights_of_another_embedder_fall_back_to_the_fixed_score(app, caplog):
+    """Weights learned on one embedder's similarities mean nothing for another's: the fixed score
+    is used, nothing is refused, and the log says how to train a reranker for it."""
+    with caplog.at_level(logging.WARNING, logger="savol"):
+        reranker = load_reranker(app.store, "st:some-other-model")
+    assert reranker.weights is None
+    assert "python -m eval.train" in caplog.text
+    docs = app.retriever.search(make_query("Tell me a joke"), k=10)
+    evidence = reranker.rank(make_query("Tell me a joke"), docs, lang="en")
+    assert not evidence.refuse and evidence.answerable is None
+
+
+def test_passages_are_reordered_by_their_best_sentence(app):
+    """The first passage holds the best sentence; ranks are renumbered and the retrieval rank kept."""
+    query = make_query("Hitachi компаниясининг Қозоғистонда нечта экскаватори ишламоқда?")
+    docs = app.retriever.search(query, k=10)
+    evidence = app.reranker.rank(query, docs, lang="uz-Cyrl")
+    best = evidence.candidates[0]
+    assert evidence.docs[0].metadata["chunk_id"] == best.doc.metadata["chunk_id"]
+    assert [d.metadata["rank"] for d in evidence.docs] == list(range(1, len(docs) + 1))
+    assert all("retrieval_rank" in d.metadata for d in evidence.docs)
+    logits = [c.logit for c in evidence.candidates]
+    assert logits == sorted(logits, reverse=True)
+    assert set(evidence.candidates[0].features) == set(SENTENCE_FEATURES)
+
+
+@pytest.mark.parametrize("question", [
+    "Tell me a joke",
+    pytest.param("Какой сегодня курс биткоина к доллару?", marks=pytest.mark.xfail(
+        strict=True, reason="known miss: its 'dollar' pulls it to the investment sentences (P 0.31, "
+                            "threshold 0.16); no general feature separates it yet")),
+    "Тошкент метрополитени қачон ишга туширилган?",
+])
+def test_off_topic_questions_are_refused(app, question):
+    """Questions that have nothing to do with the article get the refusal, not a confident quote
+    (the three named in issue 11; the model was not tuned on them)."""
+    result = app.ask(question)
+    assert result.refused, (question, result.answer, result.evidence_score)
+    assert result.retrieved  # the closest passages are still shown
+
+
+def test_training_never_reads_an_untouched_set(capsys):
+    """eval.train stops before anything is fitted when given a test set the report is judged on."""
+    from eval.train import main
+
+    assert main(["--dataset", str(PROJECT_ROOT / "eval" / "qa_holdout.jsonl"), "--output", "/dev/null"]) == 1
+    assert "untouched test set" in capsys.readouterr().err
+
+
+def test_training_writes_weights_the_reranker_reads(tmp_path, monkeypatch, capsys):
+    """`python -m eval.train` on a small set: cross-validates, writes JSON weights with their figures,
+    and the product loads them."""
+    from eval import train
+
+    items = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "qa_train.jsonl").read_text(encoding="utf-8").splitlines()]
+    small = tmp_path / "small.jsonl"
+    picked = [i for i in items if i["answerable"]][:40] + [i for i in items if not i["answerable"]][:10]
+    small.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in picked) + "\n", encoding="utf-8")
+    out = tmp_path / "weights.json"
+    assert train.main(["--dataset", str(small), "--output", str(out), "--folds", "3"]) == 0
+    weights = RerankerWeights.load(out)
+    assert weights.about["questions"] == 50 and weights.about["trained_on"] == [str(small)]
+    assert "first_sentence_accuracy" in weights.about["cross_validated"]
+    assert "wrote" in capsys.readouterr().out
