@@ -93,9 +93,11 @@ def language_stats(records: list[dict]) -> dict[str, dict[str, list[float]]]:
     stats = {}
     for lang in LANGS:
         rows = [r["qf"] for r in records if r["item"].lang == lang and r["item"].answerable]
-        if len(rows) >= 2:
-            stats[lang] = {name: [float(np.mean([f[name] for f in rows])), float(np.std([f[name] for f in rows]) or 1.0)]
-                           for name in PER_LANGUAGE}
+        stats[lang] = {}
+        for name in PER_LANGUAGE:
+            values = [f[name] for f in rows if f[name] is not None]
+            if len(values) >= 2:
+                stats[lang][name] = [round(float(np.mean(values)), 6), round(float(np.std(values) or 1.0), 6)]
     return stats
 
 
@@ -192,7 +194,7 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, threshold: float, ma
     out["refusal_recall"] = float(np.mean([p_oof[i] < threshold for i in unanswerable])) if unanswerable else None
     out["off_topic_refused"] = float(np.mean([p_oof[i] < threshold for i in off_topic])) if off_topic else None
     out["by_lang_answer_accuracy"] = {
-        lang: float(np.mean([right(i) for i in answerable if records[i]["item"].lang == lang]))
+        lang: round(float(np.mean([right(i) for i in answerable if records[i]["item"].lang == lang])), 4)
         for lang in LANGS if any(records[i]["item"].lang == lang for i in answerable)
     }
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}

@@ -73,7 +73,8 @@ def answerability_features(base: dict, lang: str, by_language: dict) -> dict:
     out = dict(base)
     for name in PER_LANGUAGE:
         mean, std = by_language.get(lang, {}).get(name, (0.0, 1.0))
-        out[name + "_lz"] = (base[name] - mean) / (std or 1.0)
+        # Not measured (latent terms of a question sharing most words with the corpus): the usual level.
+        out[name + "_lz"] = 0.0 if base[name] is None else (base[name] - mean) / (std or 1.0)
     out["cos_below"] = min(out["max_cos_lz"] + USUAL_RANGE, 0.0)
     out["lat_below"] = min(out["max_lat_lz"] + USUAL_RANGE, 0.0)
     uzbek = float(not base["xling"])
@@ -153,7 +154,7 @@ class FeatureBuilder:
         fused = [d.metadata.get("score", 0.0) for d in docs]
         dense = [d.metadata.get("dense", 0.0) for d in docs]
         lex_max = max((d.metadata.get("lexical", 0.0) for d in docs), default=0.0) or 1.0
-        lat_max = max((d.metadata.get("latent", 0.0) for d in docs), default=0.0) or 1.0
+        lat_max = max((d.metadata.get("latent") or 0.0 for d in docs), default=0.0) or 1.0
         xling = float(q.lang in CROSS_LINGUAL)
         out = []
         for rank, doc in enumerate(docs):
@@ -175,7 +176,7 @@ class FeatureBuilder:
                 holds = {"number": number, "date": date, "person": new_names, "place": new_names}.get(kind)
                 ov = self._overlap(q, bag)
                 s_z = (cos - mean) / std
-                lat = meta.get("latent", 0.0) / lat_max
+                lat = (meta.get("latent") or 0.0) / lat_max
                 f = {
                     "s_cos": cos, "s_gap": top_cos - cos, "s_z": s_z, "s_z_x": s_z * xling,
                     "prev_z": (scores.get(prev_id, mean) - mean) / std,
@@ -214,8 +215,10 @@ class FeatureBuilder:
             "top_logit": float(logits[0]),
             "margin": float(logits[0] - logits[1]) if len(logits) > 1 else 0.0,
             "max_cos": max_cos,
-            "max_lat": max((d.metadata.get("latent", 0.0) for d in docs[:CANDIDATE_PASSAGES]), default=0.0),
-            "latent_coverage": docs[0].metadata.get("latent_coverage", 0.0) if docs else 0.0,
+            # None when the retriever did not read latent terms (questions sharing most words with the corpus)
+            "max_lat": max(latents) if (latents := [d.metadata["latent"] for d in docs[:CANDIDATE_PASSAGES]
+                                                     if d.metadata.get("latent") is not None]) else None,
+            "latent_coverage": docs[0].metadata.get("latent_coverage") if docs else None,
             "coverage": q.coverage,
             "unknown": math.log1p(len(q.terms) - len(q.known)),
             "top_missing": 1.0 - self._overlap(q, top_doc_terms) if q.weight else 1.0,

@@ -80,9 +80,10 @@ class HybridRetriever(BaseRetriever):
 
     Returns ``Document``s whose metadata carries ``chunk_id``, ``title``, ``date``,
     ``paragraph``, ``start``/``end`` (character span in the source file), ``score``,
-    ``dense``, ``lexical``, ``latent`` (the raw latent-term score), ``sentence_scores`` (cosine of
-    the question with each sentence of the passage) and ``latent_coverage`` (the share of the
-    question's latent-term weight on terms the corpus has), for the reranker.
+    ``dense``, ``lexical``, ``sentence_scores`` (cosine of the question with each sentence of the
+    passage), and for a question that shares few words with the corpus ``latent`` (the raw
+    latent-term score) and ``latent_coverage`` (the share of the question's latent-term weight on
+    terms the corpus has; both None for other questions), for the reranker.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -144,7 +145,11 @@ class HybridRetriever(BaseRetriever):
         vectors = self.embedder.embed_queries(embedded) if self.mode != "bm25" else None
         runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
-        latent_coverage = float(np.mean([r["latent_coverage"] for r in runs]))
+        # Latent terms are read only for questions that share few words with the corpus (one more
+        # pass of the model); for the others the reranker gets None.
+        latent_runs = [r for r in runs if r["latent"] is not None]
+        latent = np.mean([r["latent"] for r in latent_runs], axis=0) if latent_runs else None
+        latent_coverage = float(np.mean([r["latent_coverage"] for r in latent_runs])) if latent_runs else None
         order = np.argsort(-score, kind="stable")[:k]
         docs = []
         for rank, i in enumerate(order, start=1):
@@ -157,7 +162,7 @@ class HybridRetriever(BaseRetriever):
                 chunk, rank=rank, score=float(score[i]),
                 dense=float(np.mean([r["dense"][i] for r in runs])),
                 lexical=float(np.mean([r["lexical"][i] for r in runs])),
-                latent=float(np.mean([r["latent"][i] for r in runs])),
+                latent=None if latent is None else float(latent[i]),
                 coverage=float(np.mean([r["coverage"] for r in runs])),
                 sentence_scores=sentence_scores, latent_coverage=latent_coverage,
             ))
@@ -185,8 +190,8 @@ class HybridRetriever(BaseRetriever):
         lexical = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32) if tokens else np.zeros(n)
         lexical_scaled = lexical / lexical.max() if lexical.max() > 0 else np.zeros(n)
         if vector is None:
-            return {"score": lexical_scaled, "dense": np.zeros(n), "lexical": lexical, "latent": np.zeros(n),
-                    "coverage": coverage, "latent_coverage": 0.0, "sentences": None}
+            return {"score": lexical_scaled, "dense": np.zeros(n), "lexical": lexical, "latent": None,
+                    "coverage": coverage, "latent_coverage": None, "sentences": None}
         vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         chunk_cos = _all_scores(self.store.chunk_index, vector)
         sentence_cos = _all_scores(self.store.sentence_index, vector)
@@ -197,14 +202,13 @@ class HybridRetriever(BaseRetriever):
         dense = (chunk_cos + best_sentence) / 2
         span = float(dense.max() - dense.min())
         dense_scaled = (dense - dense.min()) / span if span > 1e-9 else np.zeros(n)
-        # The reranker reads the latent-term score of every question; fusion uses it below LATENT_MAX_COVERAGE.
-        latent, latent_coverage = (self._latent_scores(embedded) if self._latent is not None and self.mode != "dense"
-                                   else (np.zeros(n), 0.0))
+        latent = latent_coverage = None
         if self.mode == "dense":
             score = dense_scaled
         else:
             score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
             if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
+                latent, latent_coverage = self._latent_scores(embedded)
                 span = float(latent.max() - latent.min())
                 latent_scaled = (latent - latent.min()) / span if span > 1e-9 else np.zeros(n)
                 score = score + self.latent_weight * (1 - coverage) * latent_scaled

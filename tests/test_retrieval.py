@@ -136,7 +136,7 @@ def test_headings_are_not_answers_to_other_questions(app):
 @pytest.mark.parametrize(
     "question, refusal",
     [
-        ("Komatsu Астанадаги мажмуани қуриш учун қанча маблағ сарфлайди?", "Мақолада бу ҳақда маълумот топилмади."),
+        ("Менга шеър ёзиб бер", "Мақолада бу ҳақда маълумот топилмади."),
         ("Санаэ Такаичи неча ёшда?", "Мақолада бу ҳақда маълумот топилмади."),
         ("Как приготовить плов?", "В статье об этом нет сведений."),
         ("On what date will the UN Water Resources Centre open?", "The article does not say."),
