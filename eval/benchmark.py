@@ -29,12 +29,10 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from eval.dataset import LANGS, Item, load_dataset
 from eval.metrics import (
-    CI_METRICS,
     K_MAX,
     answer_correct,
     bootstrap_ci,
@@ -42,6 +40,7 @@ from eval.metrics import (
     relevant,
     summarize,
 )
+from eval.report import markdown_table, plot_recall  # noqa: F401 (savol eval's output)
 from savol.cli import llm_flags, settings_from_args
 from savol.errors import SavolError
 from savol.settings import PROJECT_ROOT, Settings
@@ -91,8 +90,10 @@ class SavolConfig:
         if self.name == "llm":
             # support: per answer sentence, verified against its citation; None when the LLM's answer
             # was replaced by the extractive one (the warnings say why).
+            # A refusal is the reranker's, not a fallback: it carries the LLM's name and no sentences.
             out.update(answerer=data["answerer"], warnings=data["warnings"],
-                       support=list(result.support) if result.answerer != "extractive" else None)
+                       support=None if result.answerer == "extractive" else
+                       None if result.refused else list(result.support))
         return out
 
 
@@ -196,9 +197,9 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
     trained = trained or set()
     unseen = {item.id for item in items if (item.question, item.history) not in trained}
     seen_share = (len(items) - len(unseen)) / len(items) if items else 0.0
-    if seen_share:
-        notes.append(f"{seen_share:.0%} of these questions trained the reranker, so their figures are optimistic; "
-                     "its cross-validated figures are in retriever/reranker.json")
+    if seen_share and {"hybrid", "llm"} & set(configs):
+        notes.append(f"{seen_share:.0%} of these questions trained the reranker (the hybrid and llm configurations), "
+                     "so those figures are optimistic; its cross-validated figures are in retriever/reranker.json")
     if len(unseen) in (0, len(items)):
         unseen = set()  # all or none trained on: the overall figures say it all
     metrics, questions = {}, []
@@ -216,15 +217,13 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                 except SavolError as exc:
                     notes.append(f"tutorial skipped: {exc}")
                     continue
-            elif name == "llm":
-                config = SavolConfig(name, replace(settings, llm=base.llm), ingest_s)
-                try:
-                    config.app.chain()  # loads the model now, so a missing extra is a note, not a crash
-                except SavolError as exc:
-                    notes.append(f"llm skipped: {exc}")
-                    continue
             else:
-                config = SavolConfig(name, settings, ingest_s)
+                config = SavolConfig(name, replace(settings, llm=base.llm) if name == "llm" else settings, ingest_s)
+                try:  # loads the reranker (and the LLM) now: a missing weights file or extra is a note
+                    config.app.chain()
+                except SavolError as exc:
+                    notes.append(f"{name} skipped: {exc}")
+                    continue
             records = [_record(config, item) for item in items]
             by_lang = {lang: summarize([r for r in records if r["lang"] == lang])
                        for lang in LANGS if any(r["lang"] == lang for r in records)}
@@ -248,119 +247,16 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
 
 
 def llm_metrics(records: list[dict]) -> dict:
-    """Share of LLM answer sentences supported by their citation, and how often the LLM was replaced."""
-    answered = [r for r in records if r.get("support") is not None]
+    """Share of LLM answer sentences supported by their citation, and how often the LLM's answer was
+    replaced by the extractive one (among questions the reranker did not refuse: those never reach it)."""
+    asked = [r for r in records if not r["refused"] or r.get("support") is not None]
+    answered = [r for r in asked if r.get("support") is not None]
     sentences = [ok for r in answered for ok in r["support"]]
     return {
         "supported_sentences": sum(sentences) / len(sentences) if sentences else None,
-        "fallback_rate": 1 - len(answered) / len(records) if records else None,
-        "llm": answered[0]["answerer"] if answered else None,
+        "fallback_rate": 1 - len(answered) / len(asked) if asked else None,
+        "llm": next((r["answerer"] for r in records if r["answerer"] != "extractive"), None),
     }
-
-
-# Column names of the interval and not-trained-on tables, for metrics.CI_METRICS.
-CI_LABELS = {"recall@1": "R@1", "recall@5": "R@5", "answer_accuracy": "answer acc",
-             "first_sentence_accuracy": "first-sentence acc", "citation_precision": "citation prec",
-             "refusal_recall": "refusal rec", "off_topic_refusal": "off-topic refused",
-             "false_refusal_rate": "false refusals"}
-
-
-def _fmt(value, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _group_cell(s: dict | None) -> str:
-    if not s:
-        return "—"
-    return " / ".join(_fmt(s.get(k)) for k in ("recall@1", "recall@5", "answer_accuracy", "first_sentence_accuracy"))
-
-
-def _shown_path(path: Path) -> str:
-    """The dataset as the reader would type it: relative to the current folder when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> str:
-    """The overall and per-language tables, headed by the command and the date."""
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    lines = [
-        f"`{command}` — {day}, {n_items} questions from `{_shown_path(dataset)}`",
-        "",
-        "| config | R@1 | R@5 | R@10 | MRR@10 | answer acc | first-sentence acc | sentences | chars | "
-        "citation prec | refusal rec | off-topic refused | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",
-        "|---|" + "---|" * 16,
-    ]
-    for name, m in report["metrics"].items():
-        o = m["overall"]
-        lines.append(
-            f"| {name} | {_fmt(o.get('recall@1'))} | {_fmt(o.get('recall@5'))} | {_fmt(o.get('recall@10'))} | "
-            f"{_fmt(o.get('mrr@10'))} | {_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('first_sentence_accuracy'))} | "
-            f"{_fmt(o.get('mean_sentences'), 2)} | {_fmt(o.get('mean_chars'), 0)} | "
-            f"{_fmt(o.get('citation_precision'))} | {_fmt(o.get('refusal_recall'))} | "
-            f"{_fmt(o.get('off_topic_refusal'))} | {_fmt(o.get('false_refusal_rate'))} | "
-            f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} | {m['ingest_s']:.1f} | {m['peak_rss_mb']:.0f} |"
-        )
-    lines += ["", "Per language (R@1 / R@5 / answer accuracy / first-sentence accuracy):", "",
-              "| config | " + " | ".join(LANGS) + " | follow-ups |", "|---|" + "---|" * (len(LANGS) + 1)]
-    for name, m in report["metrics"].items():
-        cells = []
-        for lang in LANGS:
-            s = m["by_lang"].get(lang)
-            cells.append(_group_cell(s))
-        cells.append(_group_cell(m.get("follow_ups")))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    cis = {name: m["ci95"] for name, m in report["metrics"].items() if m.get("ci95")}
-    header = ["| config | " + " | ".join(CI_LABELS[m] for m in CI_METRICS) + " |", "|---|" + "---|" * len(CI_METRICS)]
-    if cis:
-        lines += ["", "95% intervals (bootstrap over questions, 1,000 resamples, seed 0):", "", *header]
-        lines += [f"| {name} | " + " | ".join(
-                      f"{ci[m][0]:.3f}–{ci[m][1]:.3f}" if m in ci else "—" for m in CI_METRICS) + " |"
-                  for name, ci in cis.items()]
-    unseen = {name: m["not_trained_on"] for name, m in report["metrics"].items() if m.get("not_trained_on")}
-    if unseen:
-        n = next(iter(unseen.values()))["n"]
-        lines += ["", f"The {n} questions the reranker was not trained on:", "", *header]
-        lines += [f"| {name} | " + " | ".join(_fmt(o.get(m)) for m in CI_METRICS) + " |" for name, o in unseen.items()]
-    if "llm" in report["metrics"]:
-        o = report["metrics"]["llm"]["overall"]
-        lines += ["", "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):", "",
-                  "| config | answer acc | citation prec | supported sentences | fallbacks | p50 ms | p95 ms |",
-                  "|---|" + "---|" * 6,
-                  f"| llm | {_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('citation_precision'))} | "
-                  f"{_fmt(o.get('supported_sentences'))} | {_fmt(o.get('fallback_rate'))} | "
-                  f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} |"]
-    for note in report["notes"]:
-        lines.append(f"\nNote: {note}")
-    return "\n".join(lines)
-
-
-def plot_recall(report: dict, path: Path) -> None:
-    """Recall@k for k = 1..10, one line per configuration."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8.5, 4.5))
-    ks = list(range(1, K_MAX + 1))
-    for name, m in report["metrics"].items():
-        o = m["overall"]
-        if "recall@1" in o:
-            ax.plot(ks, [o[f"recall@{k}"] for k in ks], marker="o", label=name)
-    ax.set_xlabel("k (passages retrieved)")
-    ax.set_ylabel("Recall@k")
-    ax.set_xticks(ks)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    # Outside the axes: every corner inside holds some line (the tutorial's runs along the bottom).
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, frameon=False)
-    ax.set_title("savol: Recall@k by configuration")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
 
 
 def _st_available() -> bool:

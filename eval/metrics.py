@@ -69,8 +69,9 @@ def summarize(records: list[dict]) -> dict:
         )
         off_topic = [r for r in unanswerable if r.get("off_topic")]
         out["off_topic_refusal"] = mean(float(r["refused"]) for r in off_topic) if off_topic else None
-    answered = [r for r in judged if not r["refused"] and r.get("sentences") is not None]
-    if answered:  # how long the answers are, so that quoting more cannot raise accuracy unseen
+    # How long the answers to answerable questions are, so that quoting more cannot raise accuracy unseen.
+    answered = [r for r in answerable if r.get("refused") is False and r.get("sentences") is not None]
+    if answered:
         out["mean_sentences"] = mean(r["sentences"] for r in answered)
         out["mean_chars"] = mean(r["chars"] for r in answered)
     latencies = [r["latency_ms"] for r in records]

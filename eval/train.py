@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def collect(app, items: list[Item]) -> list[dict]:
     for item in items:
         query = make_query(item.question, list(item.history), settings.max_history_turns)
         docs = retriever.search(query, k=max(10, CANDIDATE_PASSAGES))
-        q = builder.question(" ".join(query.texts), detect_language(item.question), follow_up=query.context is not None)
+        q = builder.question(query, detect_language(item.question))
         candidates = builder.candidates(q, docs)
         labels = [item.answerable and answer_in(c.sentence["text"], item.answers) for c in candidates]
         out.append({"item": item, "q": q, "docs": docs, "candidates": candidates, "labels": labels})
@@ -136,7 +137,15 @@ def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: 
     answerable = np.array([r["item"].answerable for r in records])
     threshold = _threshold(p_oof[answerable], max_false_refusals)
     margin = _margin([r for r in records if r["item"].answerable], max_mean_sentences)
-    figures = cross_validated(records, p_oof, threshold, margin)
+    # The reported figures choose the threshold and the margin without the fold they are applied to.
+    thresholds, margins = np.zeros(len(records)), np.zeros(len(records))
+    for test in splits:
+        rest = np.ones(len(records), dtype=bool)
+        rest[test] = False
+        thresholds[test] = _threshold(p_oof[rest & answerable], max_false_refusals)
+        margins[test] = _margin([r for i, r in enumerate(records) if rest[i] and r["item"].answerable],
+                                max_mean_sentences)
+    figures = cross_validated(records, p_oof, thresholds, margins)
     # 3. the final models, on everything
     sentence = _fit(_matrix([c.features for r in records for c in r["candidates"]], names),
                     np.array([lab for r in records for lab in r["labels"]], dtype=float), SENTENCE_C, names=names)
@@ -169,8 +178,9 @@ def _margin(records: list[dict], max_mean: float) -> float:
     return best[0]
 
 
-def cross_validated(records: list[dict], p_oof: np.ndarray, threshold: float, margin: float) -> dict:
-    """Out-of-fold figures of the whole answerer: what the product would do on questions it was not fitted on."""
+def cross_validated(records: list[dict], p_oof: np.ndarray, thresholds: np.ndarray, margins: np.ndarray) -> dict:
+    """Out-of-fold figures of the whole answerer: what the product would do on questions it was not
+    fitted on (each question with the threshold and margin chosen without its fold)."""
     out: dict = {"questions": len(records)}
     answerable = [i for i, r in enumerate(records) if r["item"].answerable]
     unanswerable = [i for i, r in enumerate(records) if not r["item"].answerable]
@@ -179,8 +189,14 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, threshold: float, ma
     def right(i, first_only=False):
         r = records[i]
         logits = [c.logit for c in r["ranked"]]
-        two = not first_only and len(logits) > 1 and logits[1] >= logits[0] - margin
-        return p_oof[i] >= threshold and any(r["ranked_labels"][: 2 if two else 1])
+        two = not first_only and len(logits) > 1 and logits[1] >= logits[0] - margins[i]
+        return p_oof[i] >= thresholds[i] and any(r["ranked_labels"][: 2 if two else 1])
+
+    def length(i):
+        logits = [c.logit for c in records[i]["ranked"]]
+        return 2 if len(logits) > 1 and logits[1] >= logits[0] - margins[i] else 1
+
+    refused = p_oof < thresholds
 
     def relevant_first(i):
         r = records[i]
@@ -190,9 +206,10 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, threshold: float, ma
     out["answer_accuracy"] = float(np.mean([right(i) for i in answerable]))
     out["first_sentence_accuracy"] = float(np.mean([right(i, True) for i in answerable]))
     out["recall@1"] = float(np.mean([relevant_first(i) for i in answerable]))
-    out["false_refusals"] = float(np.mean([p_oof[i] < threshold for i in answerable]))
-    out["refusal_recall"] = float(np.mean([p_oof[i] < threshold for i in unanswerable])) if unanswerable else None
-    out["off_topic_refused"] = float(np.mean([p_oof[i] < threshold for i in off_topic])) if off_topic else None
+    out["mean_sentences"] = float(np.mean([length(i) for i in answerable if not refused[i]]))
+    out["false_refusals"] = float(np.mean(refused[answerable]))
+    out["refusal_recall"] = float(np.mean(refused[unanswerable])) if unanswerable else None
+    out["off_topic_refused"] = float(np.mean(refused[off_topic])) if off_topic else None
     out["by_lang_answer_accuracy"] = {
         lang: round(float(np.mean([right(i) for i in answerable if records[i]["item"].lang == lang])), 4)
         for lang in LANGS if any(records[i]["item"].lang == lang for i in answerable)
@@ -212,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="training sets (default: eval/qa.jsonl eval/qa_train.jsonl)")
     parser.add_argument("--output", type=Path, help="where the weights go (JSON; default: the reranker "
                         "setting, SAVOL_RERANKER or retriever/reranker.json)")
-    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--folds", type=_at_least_two, default=FOLDS, help="cross-validation folds (2 or more)")
     args = parser.parse_args(argv)
     from eval.benchmark import build_settings
     from savol.chain import Savol
@@ -222,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
         if untouched:
             raise SavolError(f"{untouched[0]} is an untouched test set; it must never be trained on.")
         items = [item for path in args.dataset for item in load_dataset(path)]
-        base = Settings.from_env()
+        answerable = sum(item.answerable for item in items)
+        if not 0 < answerable < len(items) or len(items) < 2 * args.folds:
+            raise SavolError(f"Training needs answerable and unanswerable questions, at least {2 * args.folds} in "
+                             f"all; the datasets hold {len(items)}, {answerable} of them answerable.")
+        base = replace(Settings.from_env(), llm=None)  # training never asks an LLM
         output = args.output or base.reranker
         with tempfile.TemporaryDirectory(prefix="savol-train-") as tmp:
             settings, _ = build_settings(base, Path(tmp))
@@ -233,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     except (SavolError, ImportError) as exc:
         print(f"python -m eval.train: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # scikit-learn: a fold without one of the classes
+        print(f"python -m eval.train: cannot fit ({exc}); add unanswerable questions or use fewer --folds.",
+              file=sys.stderr)
+        return 1
     weights.about = {
         "trained_on": [_shown(p) for p in args.dataset],
         "questions": len(items),
@@ -240,10 +265,20 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "command": "python -m eval.train " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
-    output.write_text(json.dumps(weights.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    try:
+        output.write_text(json.dumps(weights.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"python -m eval.train: cannot write {output} ({exc.strerror}); pass --output FILE.", file=sys.stderr)
+        return 1
     print(json.dumps(figures, indent=1))
     print(f"threshold {weights.threshold:.4f}, second-sentence margin {weights.second_margin:.2f}; wrote {output}")
     return 0
+
+
+def _at_least_two(value: str) -> int:
+    if not value.isdigit() or int(value) < 2:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 2 or more, not {value!r}")
+    return int(value)
 
 
 def _shown(path: Path) -> str:

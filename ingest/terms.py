@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 import alifbo
 
@@ -60,11 +61,17 @@ def _analyzer():
     return Analyzer()
 
 
-@functools.cache
-def _stemmer(language: str):
-    import Stemmer
+_local = threading.local()
 
-    return Stemmer.Stemmer(language)
+
+def _stemmer(language: str):
+    """A Snowball stemmer for this thread (PyStemmer's must not be shared between threads)."""
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        import Stemmer
+
+        stemmers[language] = Stemmer.Stemmer(language)
+    return stemmers[language]
 
 
 def _folded(key: str) -> str:

@@ -114,9 +114,8 @@ class FeatureBuilder:
     def __init__(self, store):
         self.store = store
         self.sentences = store.sentences
-        self._terms = {sid: set(s.get("terms") or terms(s["text"], "uz-Cyrl")) for sid, s in store.sentences.items()}
-        self._keys = {sid: [t[2:] for t in (s.get("terms") or []) if t.startswith("m:")]
-                      for sid, s in store.sentences.items()}
+        self._terms = {sid: set(s["terms"]) for sid, s in store.sentences.items()}
+        self._keys = {sid: [t[2:] for t in s["terms"] if t.startswith("m:")] for sid, s in store.sentences.items()}
         df: dict[str, int] = {}
         for bag in self._terms.values():
             for t in bag:
@@ -129,12 +128,18 @@ class FeatureBuilder:
             for sid, s in store.sentences.items()
         }
 
-    def question(self, text: str, lang: str | None = None, follow_up: bool = False) -> QuestionInfo:
-        lang = lang or detect_language(text)
+    def question(self, query, lang: str | None = None) -> QuestionInfo:
+        """What the features need of ``query`` (a :class:`~retriever.hybrid.Query`): its terms with
+        those of the earlier turn it was read with, and the kind of answer it asks for (its own
+        kind: "Who signed it?" after "When was it signed?" asks for a person)."""
+        text = " ".join(query.texts)
+        lang = lang or detect_language(query.text)
         bag = set(terms(text, lang))
         known = [t for t in bag if t in self.idf]
+        kind = question_kind(query.text) or (question_kind(query.context) if query.context else None)
+        follow_up = query.context is not None
         return QuestionInfo(
-            text=text, lang=lang, kind=question_kind(text), terms=bag, known=known,
+            text=text, lang=lang, kind=kind, terms=bag, known=known,
             weight=sum(self.idf[t] for t in known), coverage=len(known) / len(bag) if bag else 0.0,
             keys={t[2:] for t in bag if t.startswith("m:")}, follow_up=follow_up,
         )
@@ -222,7 +227,6 @@ class FeatureBuilder:
             "coverage": q.coverage,
             "unknown": math.log1p(len(q.terms) - len(q.known)),
             "top_missing": 1.0 - self._overlap(q, top_doc_terms) if q.weight else 1.0,
-            "kind_miss_top": top.features["kind_miss"] if top else 1.0,
             "kind_nowhere": float(q.kind is not None and not any(kinds)),
             "xling": float(q.lang in CROSS_LINGUAL),
             "follow_up": float(q.follow_up),

@@ -30,6 +30,8 @@ from langchain_core.documents import Document
 
 from retriever.features import (
     CANDIDATE_PASSAGES,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
     Candidate,
     FeatureBuilder,
     QuestionInfo,
@@ -74,9 +76,12 @@ class LinearModel:
     def from_dict(cls, data: dict) -> LinearModel:
         features = tuple(data["features"])
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
+        intercept = float(data["intercept"])
         if any(a.shape != (len(features),) for a in arrays) or not np.all(arrays[1] > 0):
             raise ValueError("weights do not match the feature list")
-        return cls(features, *arrays, float(data["intercept"]))
+        if not (np.all(np.isfinite(np.concatenate(arrays))) and np.isfinite(intercept)):
+            raise ValueError("a weight is not finite")
+        return cls(features, *arrays, intercept)
 
 
 def _floats(values) -> list[float]:
@@ -119,7 +124,7 @@ class RerankerWeights:
         try:
             if data.get("version") != cls.VERSION:
                 raise ValueError(f"version {data.get('version')!r}")
-            return cls(
+            weights = cls(
                 sentence=LinearModel.from_dict(data["sentence"]),
                 answerable=LinearModel.from_dict(data["answerable"]),
                 threshold=float(data["threshold"]), second_margin=float(data["second_margin"]),
@@ -127,6 +132,14 @@ class RerankerWeights:
                              for lang, stats in data["by_language"].items()},
                 embedder=str(data["embedder"]), about=dict(data.get("about", {})),
             )
+            # Weights for other features than this savol computes would score garbage (or fail per question).
+            if weights.sentence.features != SENTENCE_FEATURES or weights.answerable.features != QUESTION_FEATURES:
+                raise ValueError("its features are not the ones this savol computes")
+            numbers = [weights.threshold, weights.second_margin] + [
+                x for stats in weights.by_language.values() for pair in stats.values() for x in pair]
+            if not np.all(np.isfinite(numbers)):
+                raise ValueError("a number is not finite")
+            return weights
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise ModelUnusable(f"The reranker weights {path} are not valid ({exc}); {retrain}") from None
 
@@ -140,7 +153,7 @@ class Evidence:
     candidates: list[Candidate]  # sentences of the top passages, best first
     answerable: float | None = None  # P(the article answers); None without a model
     refuse: bool = False
-    features: dict = field(default_factory=dict)  # the question-level features, for the benchmark
+    features: dict = field(default_factory=dict)  # what the answerability model read
 
 
 class Reranker:
@@ -159,7 +172,7 @@ class Reranker:
         """Score the sentences of ``docs`` (retrieved for ``query``; a follow-up is read with its
         earlier turn) and the question's answerability. ``lang``: the reader's question's language."""
         query = Query(query) if isinstance(query, str) else query
-        q = self.builder.question(" ".join(query.texts), lang, follow_up=query.context is not None)
+        q = self.builder.question(query, lang)
         candidates = self.builder.candidates(q, docs)
         w = self.weights
         if w is None:
@@ -192,6 +205,8 @@ class Reranker:
         for rank, doc in enumerate(ordered, start=1):
             doc.metadata["retrieval_rank"] = doc.metadata.get("retrieval_rank", doc.metadata.get("rank"))
             doc.metadata["rank"] = rank
+            if doc.metadata["chunk_id"] in best:
+                doc.metadata["relevance"] = best[doc.metadata["chunk_id"]]  # its best sentence's score
         return ordered
 
 

@@ -88,6 +88,7 @@ class Answer:
             "retrieved": [
                 {"rank": i, "chunk_id": d.metadata["chunk_id"], "text": d.page_content,
                  "score": round(d.metadata["score"], 6), "paragraph": d.metadata["paragraph"]}
+                | ({"relevance": round(d.metadata["relevance"], 6)} if "relevance" in d.metadata else {})
                 for i, d in enumerate(self.retrieved, start=1)
             ],
             "evidence_score": round(self.evidence_score, 6),
@@ -111,10 +112,10 @@ def _pieces(sentences: list[tuple[str, int]]) -> list[str]:
     return pieces
 
 
-def refused(question: str, lang: str, evidence) -> Answer:
+def refused(question: str, lang: str, evidence, answerer: str = "extractive") -> Answer:
     """The "the article does not say" answer, with the closest passages."""
     return Answer(question, refusal(lang), True, lang, retrieved=list(evidence.docs),
-                  evidence_score=_score(evidence))
+                  evidence_score=_score(evidence), answerer=answerer)
 
 
 def _score(evidence) -> float:

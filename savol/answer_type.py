@@ -35,13 +35,14 @@ _OTHER = {
 _ORDER = ("number", "date", "person", "place")  # "how many people" asks for a number, not a person
 
 _NUMBER = re.compile(
-    r"\d|\b(bir|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|oltmiş|yetmiş|sakson|"
+    r"\d|\b(bir(?! neç)|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|oltmiş|yetmiş|sakson|"
     r"töqson|yuz|ming|million|milliard|trillion|yarim|birinçi|ikkinçi|uçinçi|ikkita|uçta|törtta|beşta)"
     r"(ta|tasi|nçi|inçi|dan|ga|da|lab|ala)?\b"
 )
 _MONTHS = "yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|dekabr"
+_MONTH_ENDINGS = "da|ga|dan|gaça|ning|i|ida|idan|iga|ining|oyi|oyida|oyidan"  # not "marta" (times), "maydon" (square)
 _DATE = re.compile(
-    rf"\b(1[5-9]|20)\d\d\b|\b({_MONTHS})\w*|\b(kelgusi|ötgan|bu|keyingi|öşa) (yil|oy|hafta)|"
+    rf"\b(1[5-9]|20)\d\d\b|\b({_MONTHS})({_MONTH_ENDINGS})?\b|\b(kelgusi|ötgan|bu|keyingi|öşa) (yil|oy|hafta)|"
     r"\b(bugun|keça|ertaga|indin)\b|\b\w+ (yil|kun|oy|hafta|asr)\w* (oldin|avval|söng|keyin|mobaynida)\b|"
     r"\b[xvi]+ asr|\b\d+-yil"
 )

@@ -20,6 +20,16 @@ FIRST_SENTENCE_FLOOR = 0.70
 MAX_MEAN_SENTENCES = 2.0
 
 
+# Two questions written for this test, in no dataset (the untouched sets are never run by tests).
+UNSEEN = [
+    json.dumps({"id": "t-1", "lang": "en", "question": "Which governor did the President talk to about smart cities?",
+                "answers": ["Юрико Коикэ"], "evidence": ["Токио губернатори Юрико Коикэ билан"], "answerable": True},
+               ensure_ascii=False),
+    json.dumps({"id": "t-2", "lang": "uz-Latn", "question": "Menga bitta she'r yozib ber", "answers": [],
+                "evidence": [], "answerable": False, "off_topic": True}, ensure_ascii=False),
+]
+
+
 def _subset():
     items = load_dataset(PROJECT_ROOT / "eval" / "qa.jsonl")
     return items[:150:SUBSET_STEP]
@@ -43,10 +53,9 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     dataset = tmp_path / "mini.jsonl"
     trained = trained_keys()
     seen = [i for i in _subset() if (i.question, i.history) in trained][:4]
-    unseen = [i for i in load_dataset(PROJECT_ROOT / "eval" / "qa_test.jsonl") if (i.question, i.history) not in trained]
     rows = [json.dumps(i.__dict__ | {"answers": list(i.answers), "evidence": list(i.evidence),
                                       "history": list(i.history)}, ensure_ascii=False)
-            for i in seen + unseen[1:3]]
+            for i in seen] + UNSEEN
     dataset.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out, plot = tmp_path / "report.json", tmp_path / "recall.png"
     monkeypatch.setenv("SAVOL_CORPUS", str(settings.corpus_dir))
@@ -60,7 +69,7 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     assert report["metrics"]["hybrid"]["not_trained_on"]["n"] == 2
     assert report["metrics"]["hybrid"]["trained_on_share"] == 4 / 6
     assert "The 2 questions the reranker was not trained on" in report["table"]
-    assert "67% of these questions trained the reranker" in report["table"]
+    assert "67% of these questions trained the reranker (the hybrid and llm configurations)" in report["table"]
     overall = report["metrics"]["hybrid"]["overall"]
     assert {"first_sentence_accuracy", "mean_sentences", "mean_chars"} <= set(overall)
     low, high = report["metrics"]["hybrid"]["ci95"]["recall@5"]
@@ -92,7 +101,7 @@ def test_recall_plot_legend_hides_no_line(tmp_path, monkeypatch):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from eval.benchmark import plot_recall
+    from eval.report import plot_recall
 
     figures = []
     real_savefig = Figure.savefig
@@ -137,5 +146,5 @@ def test_answer_length_and_first_sentence_are_reported_beside_accuracy():
                 for off, refused in ((True, True), (True, False), (False, True))]
     o = summarize(answered + refusals)
     assert o["answer_accuracy"] == 1.0 and o["first_sentence_accuracy"] == 0.5
-    assert o["mean_sentences"] == 4 / 3 and o["mean_chars"] == (100 + 200 + 90) / 3  # answered questions only
+    assert o["mean_sentences"] == 1.5 and o["mean_chars"] == 150  # answers to answerable questions only
     assert o["off_topic_refusal"] == 0.5 and o["refusal_recall"] == 2 / 3

@@ -87,23 +87,20 @@ def test_paraphrased_sets_mix(path, size, unanswerable, off_topic, follow_ups):
     assert any("'" in q for q in latin) and any(c in q for q in latin for c in "şçğö")
 
 
-def test_off_topic_marks_only_unanswerable_items(tmp_path):
-    """An answerable question cannot be off-topic: the loader names the line."""
+GOOD_LINE = '{"id": "a", "lang": "en", "question": "q", "answers": [], "evidence": [], "answerable": false}'
+
+
+@pytest.mark.parametrize("lines, where, says", [
+    ([GOOD_LINE, "{oops"], "line 2", "not valid JSON"),
+    (['{"id": "a", "lang": "en", "question": "q", "answers": ["x"], "evidence": ["x"], "answerable": true, '
+      '"off_topic": true}'], "line 1", "off_topic"),  # an answerable question cannot be off-topic
+])
+def test_bad_dataset_line_is_named(tmp_path, lines, where, says):
+    """A dataset the runner has never seen gets a message that points at the bad line and says why."""
     from eval.dataset import DatasetError
 
     path = tmp_path / "d.jsonl"
-    path.write_text('{"id": "a", "lang": "en", "question": "q", "answers": ["x"], "evidence": ["x"], '
-                    '"answerable": true, "off_topic": true}\n', encoding="utf-8")
-    with pytest.raises(DatasetError, match="line 1"):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=where) as err:
         load_dataset(path)
-
-
-def test_bad_dataset_line_is_named(tmp_path):
-    """A dataset the runner has never seen gets a message that points at the bad line."""
-    from eval.dataset import DatasetError
-
-    path = tmp_path / "d.jsonl"
-    path.write_text('{"id": "a", "lang": "en", "question": "q", "answers": [], "evidence": [], "answerable": false}\n'
-                    "{oops\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match="line 2"):
-        load_dataset(path)
+    assert says in str(err.value)

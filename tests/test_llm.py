@@ -281,7 +281,9 @@ def test_benchmark_llm_config_reports_support_and_fallbacks(settings, built_inde
     overall = report["metrics"]["llm"]["overall"]
     assert overall["supported_sentences"] == 1.0 and overall["fallback_rate"] == 0.0
     assert "answer_accuracy" in overall and "citation_precision" in overall
-    table = benchmark.markdown_table(report, "savol eval --config llm", PROJECT_ROOT / "eval" / "qa.jsonl", 4)
+    from eval.report import markdown_table
+
+    table = markdown_table(report, "savol eval --config llm", PROJECT_ROOT / "eval" / "qa.jsonl", 4)
     assert "| supported sentences | fallbacks |" in table
 
 

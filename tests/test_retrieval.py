@@ -141,6 +141,14 @@ def test_headings_are_not_answers_to_other_questions(app):
         ("Как приготовить плов?", "В статье об этом нет сведений."),
         ("On what date will the UN Water Resources Centre open?", "The article does not say."),
         ("Ertaga Samarqandda havo qanday bo'ladi?", "Maqolada bu haqda ma'lumot topilmadi."),
+        # Near misses the article nearly answers, kept in view: the old "a how-many question needs a
+        # number in its best sentences" rule refused them; the learned model does not (yet).
+        *[pytest.param(q, r, marks=pytest.mark.xfail(strict=True, reason="near miss answered (P above threshold)"))
+          for q, r in (
+              ("Komatsu Астанадаги мажмуани қуриш учун қанча маблағ сарфлайди?", "Мақолада бу ҳақда маълумот топилмади."),
+              ("Сколько казахстанских студентов сейчас учится в Японии?", "В статье об этом нет сведений."),
+              ("Toyota Qozog'istonda yiliga nechta avtomobil ishlab chiqaradi?", "Maqolada bu haqda ma'lumot topilmadi."),
+          )],
     ],
 )
 def test_unanswerable_is_refused_in_the_question_language(app, question, refusal):

@@ -151,7 +151,7 @@ class LLMAnswerer:
         lang = detect_language(question)
         docs = list(evidence.docs)
         if evidence.refuse:
-            yield refused(question, lang, evidence)
+            yield refused(question, lang, evidence, answerer=self.name)
             return
         passages = docs[: self.k]
         if not passages:
