@@ -21,7 +21,9 @@ HEAD = (
 #   labels, <html lang> and the tab title follow it (the rest is served in that language);
 # - a question sent while an answer is being written waits in the box (the event's
 #   trigger_mode is "always_last") and a notice says so; an empty one is not queued at all;
-# - messages' aria-labels, and what their copy buttons copy, are the text shown, not Markdown.
+# - messages' aria-labels, and what their copy buttons copy, are the text shown, not Markdown;
+# - a notice is headed in its own language: Gradio heads every toast with its English type
+#   ("Warning") whatever title it is given, so the heading is relabelled from the notice's text.
 # Gradio marks a running event with the class `generating` on its outputs' status trackers.
 PAGE_JS = """
 const T = __TEXTS__;
@@ -113,6 +115,17 @@ if (!window.savolListening) {
   document.addEventListener('click', (event) => {
     if (event.target.closest('#savol-box .submit-button')) sending(event);
   }, true);
+  const headNotices = () => {
+    document.querySelectorAll('.toast-body').forEach((toast) => {
+      const title = toast.querySelector('.toast-title');
+      const message = toast.querySelector('[data-testid="toast-text"]')?.textContent || '';
+      const lang = Object.keys(T).find((l) => ['bad_question', 'index_broken', 'unexpected', 'feedback_failed']
+        .some((k) => message.trim().startsWith(T[l][k])));
+      const node = title && [...title.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+      if (lang && node && node.textContent.trim() !== T[lang].warning) node.textContent = T[lang].warning + ' ';
+    });
+  };
+  new MutationObserver(headNotices).observe(document.body, {subtree: true, childList: true, characterData: true});
   const watchChat = () => {
     const chat = document.querySelector('#savol-chat');
     if (!chat) return setTimeout(watchChat, 200);

@@ -55,7 +55,7 @@ class PageText:
     def client(self) -> dict[str, str]:
         """What the browser itself relabels when the language changes (everything else is served)."""
         keys = ("title", "lead", "placeholder", "examples", "source", "original", "publisher_site", "read_all",
-                "queued", "you", "bot")
+                "queued", "you", "bot", "warning", "bad_question", "index_broken", "unexpected", "feedback_failed")
         return {k: v for k, v in asdict(self).items() if k in keys}
 
 

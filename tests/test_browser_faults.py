@@ -116,3 +116,22 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
     _screenshot(page, tmp_path, f"lone-surrogate-{size[0]}")
     page.close()
 
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("Кто губернатор Токио? " * 100, "ru"),
+    ("Tokio gubernatori kim? " * 100, "uz-Latn"),
+], ids=["ru", "uz-Latn"])
+def test_a_notice_is_headed_in_the_questions_language(browser, url, tmp_path, question, lang):
+    """Gradio heads every notice with its own English "Warning" whatever title it is given: the
+    page relabels it, so a Russian reader's notice is not headed in English."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(url)
+    page.focus("#savol-box textarea")
+    page.keyboard.insert_text(question)
+    page.press("#savol-box textarea", "Enter")
+    assert _notices(page)[0].startswith(TEXTS[lang].bad_question)
+    page.wait_for_function(f"document.querySelector('.toast-title')?.textContent.trim() === {TEXTS[lang].warning!r}",
+                           timeout=5_000)
+    _screenshot(page, tmp_path, f"notice-title-{lang}")
+    page.close()
