@@ -29,8 +29,8 @@ LOGIN_PAGE = "/"  # GET: Gradio draws its login form here; answered with status 
 # description of the API that Gradio embeds in the page, so it names no endpoint
 FRONTEND = ("/assets/", "/static/")  # GET/HEAD: Gradio's own build (scripts, styles, fonts), the same
 # files in every Gradio install; the login form cannot be drawn without them
-THEME = "/theme.css"  # GET: the stylesheet of Gradio's default theme (nothing of savol's); without it
-# the login fields have no borders and cannot be seen
+THEME = "/theme.css"  # the theme's stylesheet: locked like the rest, and written into the login page
+# itself instead (without it the login fields have no borders and cannot be seen)
 STARTUP = "/gradio_api/startup-events"  # GET, until it has run once: Gradio's launch() calls it, without a
 # login, right after the server starts, and fails to start when refused; afterwards it is a no-op, and 401
 # Gradio's session cookies (gradio/routes.py, `login` and `get_current_user`), suffixed with app.cookie_id.
@@ -122,7 +122,7 @@ class BodyLimit:
 class LoginRequired:
     """ASGI middleware: when the page has a login, a request without a valid session answers 401,
     on every route but the login form, the login page and what draws it (Gradio's frontend
-    files and theme).
+    files; the theme's stylesheet is written into the login page).
 
     Gradio checks the login on some routes only; on the others (cancel, reset, heartbeat,
     startup-events, app_id, manifest.json, openapi.json…) anyone could act on a
@@ -143,7 +143,6 @@ class LoginRequired:
         if (
             self._user(scope, gradio) is not None
             or (method in ("GET", "HEAD") and path.startswith(FRONTEND))
-            or (method == "GET" and path == THEME)
             or (method == "GET" and path == STARTUP and not gradio.startup_events_triggered)
         ):
             return await self.app(scope, receive, send)
@@ -178,8 +177,23 @@ class LoginRequired:
         await self.app(scope, replay(body), send)
 
     async def _login_page(self, scope, receive, send) -> None:
-        """Gradio's login form with status 401, without the API description it embeds."""
+        """Gradio's login form with status 401, without the API description it embeds, and with the
+        theme's stylesheet written into it (/theme.css itself needs the login)."""
         scope = dict(scope, query_string=b"")  # Gradio reads page= and all_endpoints= from it
+        status, page_headers, page = await self._inner_get(scope, receive)
+        code, _, css = await self._inner_get(dict(scope, path=THEME, raw_path=THEME.encode()), receive)
+        body, found = _API_INFO.subn(_NO_API, page)
+        if status != 200 or found != 1:  # Gradio changed its page: show nothing
+            return await send_json(send, 401, NOT_LOGGED_IN)
+        if code == 200 and b"</head>" in body:
+            body = body.replace(b"</head>", b"<style>" + css.replace(b"</", b"<\\/") + b"</style></head>", 1)
+        headers = [(k, v) for k, v in page_headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 401, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _inner_get(self, scope, receive) -> tuple[int | None, list, bytes]:
+        """What the app behind this middleware answers to ``scope`` (status, headers, body), held back."""
         start, chunks = None, []
 
         async def hold(message):
@@ -190,13 +204,9 @@ class LoginRequired:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, hold)
-        body, found = _API_INFO.subn(_NO_API, b"".join(chunks))
-        if start is None or start["status"] != 200 or found != 1:  # Gradio changed its page: show nothing
-            return await send_json(send, 401, NOT_LOGGED_IN)
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        if start is None:
+            return None, [], b""
+        return start["status"], start["headers"], b"".join(chunks)
 
 
 class MalformedApiCalls:

@@ -51,8 +51,8 @@ def locked(app, serve_page):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size):
-    """With every other route at 401, the login form still draws (from `/` and Gradio's own
-    files), a reader who logs in gets the page, and the answer comes as usual."""
+    """With every other route at 401, the login form still draws (from `/`, which carries the theme's
+    stylesheet, and Gradio's own files), a reader who logs in gets the page, and the answer comes as usual."""
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     refused = []
     page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
@@ -60,6 +60,8 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
     page.wait_for_selector("input[type=password]", timeout=10_000)
     _screenshot(page, tmp_path, f"login-{size[0]}")
     assert page.locator("#savol-box").count() == 0
+    # the theme styles the form: its fields have borders (without the stylesheet they have none)
+    assert page.evaluate("getComputedStyle(document.querySelector('input[type=password]')).borderTopWidth") != "0px"
     page.fill("input[type=text]", USER)
     page.fill("input[type=password]", PASSWORD)
     page.keyboard.press("Enter")
@@ -71,7 +73,9 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
     assert GOVERNOR in page.locator("#savol-chat").inner_text()
     _screenshot(page, tmp_path, f"logged-in-{size[0]}")
     page.close()
-    assert refused == [locked]  # only the login page itself: everything that draws it answered
+    # Only the login page itself, and the theme's stylesheet the page already carries, answered 401.
+    assert [url.split("?")[0] for url in refused] == [locked, locked + "theme.css"]
+
 
 
 @pytest.mark.parametrize("size", SIZES)

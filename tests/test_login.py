@@ -109,8 +109,8 @@ def test_right_credentials_are_let_in(locked):
     assert GOVERNOR in _ask(client, GOOD)
 
 
-# (method, path, JSON body, status with a login). The first seven answered 200 to anyone
-# when probed (theme.css too, which the login form needs: see the test after); the others are a sample of what Gradio already locked, kept locked. A body
+# (method, path, JSON body, status with a login). The first eight answered 200 to anyone
+# when probed; the others are a sample of what Gradio already locked, kept locked. A body
 # that asks is a function of the question: the logged-in call asks "" (no model runs, so
 # nothing spills into the next test's model_calls).
 ROUTES = [
@@ -121,6 +121,7 @@ ROUTES = [
     ("GET", "/gradio_api/app_id", None, 200),
     ("GET", "/manifest.json", None, 200),
     ("GET", "/openapi.json", None, 200),
+    ("GET", "/theme.css", None, 200),
     ("GET", "/config", None, 200),
     ("GET", "/gradio_api/info", None, 200),
     ("POST", "/gradio_api/call/ask", lambda q: {"data": [q, None]}, 200),
@@ -147,8 +148,8 @@ def test_route_needs_a_login(locked, cookie, model_calls, method, path, body, lo
 
 
 def test_what_draws_the_login_form_is_gradios_own(locked):
-    """Open without a login, and needed by the login form: Gradio's build and fonts, and its
-    default theme's stylesheet. None of it is savol's: the same bytes in every Gradio install."""
+    """Open without a login, and needed by the login form: Gradio's build and fonts, the same bytes
+    in every Gradio install. The theme's stylesheet, locked at /theme.css, is written into the page."""
     import gradio as gr
 
     code, page = request(locked, "GET", "/")
@@ -157,9 +158,8 @@ def test_what_draws_the_login_form_is_gradios_own(locked):
     for asset in assets:
         assert status(locked, "GET", "/" + asset) == 200
     assert status(locked, "GET", "/static/fonts/SourceSansPro/SourceSansPro-Regular.woff2") == 200
-    code, css = request(locked, "GET", "/theme.css")
-    assert code == 200 and css.decode("utf-8") == gr.themes.Default()._get_theme_css()
-    assert b"savol" not in css
+    assert status(locked, "GET", "/theme.css") == 401
+    assert f"<style>{gr.themes.Default()._get_theme_css()}</style></head>".encode() in page
 
 
 def test_uploads_and_cached_files_need_a_login(locked, cookie):
@@ -178,7 +178,7 @@ def test_login_page_is_the_only_page_and_tells_nothing(locked, cookie):
     components, no endpoint names, no docstrings (with the login: the whole page)."""
     for query in ("", "?all_endpoints=true", "?page=x"):
         code, body = request(locked, "GET", "/" + query)
-        page = body.decode("utf-8")
+        page = re.sub(r"<style>.*?</style>", "", body.decode("utf-8"), flags=re.S)  # the theme's CSS
         assert code == 401 and '"auth_required":true' in page
         assert "/ask" not in page and "chat" not in page and "Answer a question" not in page
     assert status(locked, "HEAD", "/") == 401
