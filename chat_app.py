@@ -26,8 +26,15 @@ from savol.errors import BadQuestion, SavolError
 from savol.feedback import VOTES, FeedbackNotSaved, record_vote
 from savol.http import middleware
 from savol.page import (
-    answer_markdown, article_html, context_hint, context_html, header_html, question_markdown, question_text,
-    reader_language, sources_html,
+    answer_markdown,
+    article_html,
+    context_hint,
+    context_html,
+    header_html,
+    question_markdown,
+    question_text,
+    reader_language,
+    sources_html,
 )
 from savol.page_assets import CSS, HEAD, PAGE_JS
 from savol.page_text import DEFAULT_LANG, PageText, page_text
@@ -105,7 +112,7 @@ def _notice(exc: Exception, t: PageText) -> None:
     """Tell the reader (in ``t``'s language) why a question failed; the details go to the server log only."""
     if isinstance(exc, BadQuestion):
         log.info("question refused: %s", exc)
-        message = f"{t.bad_question}: {t.reason(exc.reason, **exc.values) or exc.reader_message}"
+        message = f"{t.bad_question}: {t.reason(exc.reason, **exc.values) or exc}"
     elif isinstance(exc, SavolError):
         log.error("cannot answer: %s", exc)
         message = t.index_broken
@@ -155,7 +162,7 @@ def respond(message, history, turns=None, *, app: Savol):
         _notice(exc, page_text(lang))
         return
     turns[str(len(shown))] = _turn_record(result)  # keyed by the answer's message index, for votes
-    sources = sources_html(result, lang, titles=len({c["source"] for c in app.store.chunks}) > 1)
+    sources = sources_html(result, lang, titles=app.store.manifest["counts"]["files"] > 1)
     final = f"{answer}\n\n{sources}" if sources else answer
     yield gr.skip(), shown + [{"role": "assistant", "content": final}], gr.skip(), turns
 

@@ -40,9 +40,10 @@ from eval.metrics import (
     relevant,
     summarize,
 )
-from eval.report import markdown_table, plot_recall  # noqa: F401 (savol eval's output)
+from eval.report import markdown_table, plot_recall
 from savol.cli import llm_flags, settings_from_args
 from savol.errors import SavolError
+from savol.llm.check import MARKER
 from savol.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
@@ -55,7 +56,7 @@ SAVOL_CONFIGS = {
     "hybrid-nofold": {"mode": "hybrid", "fold": False, "rerank": False},
     "llm": {"mode": "hybrid", "fold": True},
 }
-MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+MARKERS = re.compile(r"\s*" + MARKER.pattern)  # an answer's [n] markers, left out of its length
 ALL_CONFIGS = ("bm25", "dense", "hybrid-norerank", "hybrid-nolatent", "hybrid-nofold", "hybrid", "tutorial", "llm")
 
 
@@ -85,15 +86,13 @@ class SavolConfig:
             # How long the answer is: quoted sentences, and characters without the markers.
             "first_sentence": result.sentences[0][0] if result.sentences else None,
             "sentences": len(result.sentences), "chars": len(MARKERS.sub("", result.answer).strip()),
-            "answerable_p": result.evidence_score if self.name == "hybrid" else None,
         }
         if self.name == "llm":
             # support: per answer sentence, verified against its citation; None when the LLM's answer
             # was replaced by the extractive one (the warnings say why).
             # A refusal is the reranker's, not a fallback: it carries the LLM's name and no sentences.
             out.update(answerer=data["answerer"], warnings=data["warnings"],
-                       support=None if result.answerer == "extractive" else
-                       None if result.refused else list(result.support))
+                       support=None if result.answerer == "extractive" or result.refused else list(result.support))
         return out
 
 
@@ -249,7 +248,7 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
 def llm_metrics(records: list[dict]) -> dict:
     """Share of LLM answer sentences supported by their citation, and how often the LLM's answer was
     replaced by the extractive one (among questions the reranker did not refuse: those never reach it)."""
-    asked = [r for r in records if not r["refused"] or r.get("support") is not None]
+    asked = [r for r in records if not r["refused"]]
     answered = [r for r in asked if r.get("support") is not None]
     sentences = [ok for r in answered for ok in r["support"]]
     return {

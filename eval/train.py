@@ -31,18 +31,18 @@ from pathlib import Path
 import numpy as np
 
 from eval.dataset import Item, load_dataset
+from eval.metrics import answer_correct, relevant
 from retriever.features import (
     CANDIDATE_PASSAGES,
     PER_LANGUAGE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
-    answer_in,
     answerability_features,
 )
 from retriever.hybrid import make_query
-from retriever.rerank import LinearModel, RerankerWeights
+from retriever.rerank import LinearModel, RerankerWeights, feature_matrix
 from savol.errors import SavolError
-from savol.language import LANGS, detect_language
+from savol.language import LANGS
 from savol.settings import PROJECT_ROOT, Settings
 
 TRAINING_SETS = (PROJECT_ROOT / "eval" / "qa.jsonl", PROJECT_ROOT / "eval" / "qa_train.jsonl")
@@ -58,21 +58,22 @@ SEED = 0
 def collect(app, items: list[Item]) -> list[dict]:
     """Retrieve each question as the chain does and build its candidates' features and labels."""
     settings = app.settings
-    retriever, builder = app.retriever, app.reranker.builder
+    retriever, reranker = app.retriever, app.reranker
     out = []
     for item in items:
         query = make_query(item.question, list(item.history), settings.max_history_turns)
         docs = retriever.search(query, k=max(10, CANDIDATE_PASSAGES))
-        q = builder.question(query, detect_language(item.question))
-        candidates = builder.candidates(q, docs)
-        labels = [item.answerable and answer_in(c.sentence["text"], item.answers) for c in candidates]
-        out.append({"item": item, "q": q, "docs": docs, "candidates": candidates, "labels": labels})
+        evidence = reranker.rank(query, docs)  # without weights: the candidates, docs in retrieval order
+        labels = [item.answerable and answer_correct(c.sentence["text"], item.answers) for c in evidence.candidates]
+        out.append({"item": item, "q": evidence.question, "docs": docs, "candidates": evidence.candidates,
+                    "labels": labels})
     return out
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float, balanced: bool = False, names=()) -> LinearModel:
+def _fit(rows: list[dict], labels, names, c: float, balanced: bool = False) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
+    x, y = feature_matrix(rows, names), np.asarray(labels, dtype=float)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
@@ -80,13 +81,25 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float, balanced: bool = False, names=(
     return LinearModel(tuple(names), mean, scale, model.coef_[0].astype(float), float(model.intercept_[0]))
 
 
-def _matrix(rows: list[dict], names) -> np.ndarray:
-    return np.array([[row[n] for n in names] for row in rows], dtype=np.float64).reshape(len(rows), len(names))
+def _fit_sentence(records: list[dict]) -> LinearModel:
+    rows = [c.features for r in records for c in r["candidates"]]
+    return _fit(rows, [lab for r in records for lab in r["labels"]], SENTENCE_FEATURES, SENTENCE_C)
 
 
-def _folds(n: int, folds: int, seed: int = SEED) -> list[np.ndarray]:
-    order = np.random.default_rng(seed).permutation(n)
+def _fit_answerable(records: list[dict], stats: dict) -> LinearModel:
+    rows = [answerability_features(r["qf"], r["item"].lang, stats) for r in records]
+    return _fit(rows, [r["item"].answerable for r in records], QUESTION_FEATURES, ANSWERABLE_C, balanced=True)
+
+
+def _folds(n: int, folds: int) -> list[np.ndarray]:
+    order = np.random.default_rng(SEED).permutation(n)
     return [order[i::folds] for i in range(folds)]
+
+
+def _rest(records: list[dict], test: np.ndarray) -> list[dict]:
+    """The records outside the fold ``test``."""
+    held = set(test.tolist())
+    return [r for i, r in enumerate(records) if i not in held]
 
 
 def language_stats(records: list[dict]) -> dict[str, dict[str, list[float]]]:
@@ -105,14 +118,10 @@ def language_stats(records: list[dict]) -> dict[str, dict[str, list[float]]]:
 def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: float = MAX_FALSE_REFUSALS,
           max_mean_sentences: float = MAX_MEAN_SENTENCES) -> tuple[RerankerWeights, dict]:
     """Fit both models on ``records`` (from :func:`collect`); returns the weights and the out-of-fold figures."""
-    names = SENTENCE_FEATURES
     splits = _folds(len(records), folds)
     # 1. sentence model, out of fold by question
     for test in splits:
-        held = set(test.tolist())
-        train_rows = [r for i, r in enumerate(records) if i not in held]
-        model = _fit(_matrix([c.features for r in train_rows for c in r["candidates"]], names),
-                     np.array([lab for r in train_rows for lab in r["labels"]], dtype=float), SENTENCE_C, names=names)
+        model = _fit_sentence(_rest(records, test))
         for i in test:
             r = records[i]
             for c, logit in zip(r["candidates"], model.logits([c.features for c in r["candidates"]])):
@@ -125,15 +134,10 @@ def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: 
     # 2. answerability, out of fold (per-language statistics from the training folds only)
     p_oof = np.zeros(len(records))
     for test in splits:
-        held = set(test.tolist())
-        train_rows = [r for i, r in enumerate(records) if i not in held]
-        stats = language_stats(train_rows)
-        x = _matrix([answerability_features(r["qf"], r["item"].lang, stats) for r in train_rows], QUESTION_FEATURES)
-        model = _fit(x, np.array([r["item"].answerable for r in train_rows], dtype=float), ANSWERABLE_C,
-                     balanced=True, names=QUESTION_FEATURES)
-        for i in test:
-            r = records[i]
-            p_oof[i] = 1 / (1 + np.exp(-model.logits([answerability_features(r["qf"], r["item"].lang, stats)])[0]))
+        stats = language_stats(_rest(records, test))
+        model = _fit_answerable(_rest(records, test), stats)
+        p_oof[test] = model.probabilities([answerability_features(records[i]["qf"], records[i]["item"].lang, stats)
+                                           for i in test])
     answerable = np.array([r["item"].answerable for r in records])
     threshold = _threshold(p_oof[answerable], max_false_refusals)
     margin = _margin([r for r in records if r["item"].answerable], max_mean_sentences)
@@ -147,12 +151,9 @@ def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: 
                                 max_mean_sentences)
     figures = cross_validated(records, p_oof, thresholds, margins)
     # 3. the final models, on everything
-    sentence = _fit(_matrix([c.features for r in records for c in r["candidates"]], names),
-                    np.array([lab for r in records for lab in r["labels"]], dtype=float), SENTENCE_C, names=names)
     stats = language_stats(records)
-    answer_model = _fit(_matrix([answerability_features(r["qf"], r["item"].lang, stats) for r in records], QUESTION_FEATURES),
-                        answerable.astype(float), ANSWERABLE_C, balanced=True, names=QUESTION_FEATURES)
-    weights = RerankerWeights(sentence, answer_model, threshold, margin, stats, embedder="")
+    weights = RerankerWeights(_fit_sentence(records), _fit_answerable(records, stats), threshold, margin, stats,
+                              embedder="")
     return weights, figures
 
 
@@ -169,10 +170,9 @@ def _margin(records: list[dict], max_mean: float) -> float:
     for margin in np.round(np.arange(0.0, 4.01, 0.1), 2):
         right = lengths = 0
         for r in records:
-            logits = [c.logit for c in r["ranked"]]
-            two = len(logits) > 1 and logits[1] >= logits[0] - margin
-            right += any(r["ranked_labels"][: 2 if two else 1])
-            lengths += 2 if two else 1
+            quoted = _quoted(r, margin)
+            right += any(r["ranked_labels"][:quoted])
+            lengths += quoted
         if lengths / max(1, len(records)) <= max_mean and right > best[1]:
             best = (float(margin), right)
     return best[0]
@@ -187,26 +187,19 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, thresholds: np.ndarr
     off_topic = [i for i in unanswerable if records[i]["item"].off_topic]
 
     def right(i, first_only=False):
-        r = records[i]
-        logits = [c.logit for c in r["ranked"]]
-        two = not first_only and len(logits) > 1 and logits[1] >= logits[0] - margins[i]
-        return p_oof[i] >= thresholds[i] and any(r["ranked_labels"][: 2 if two else 1])
-
-    def length(i):
-        logits = [c.logit for c in records[i]["ranked"]]
-        return 2 if len(logits) > 1 and logits[1] >= logits[0] - margins[i] else 1
+        quoted = 1 if first_only else _quoted(records[i], margins[i])
+        return p_oof[i] >= thresholds[i] and any(records[i]["ranked_labels"][:quoted])
 
     refused = p_oof < thresholds
 
     def relevant_first(i):
         r = records[i]
-        return bool(r["ranked"]) and r["item"].answerable and any(
-            e for e in r["item"].evidence if _in(e, r["ranked"][0].doc.page_content))
+        return bool(r["ranked"]) and relevant(r["ranked"][0].doc.page_content, r["item"].evidence)
 
     out["answer_accuracy"] = float(np.mean([right(i) for i in answerable]))
     out["first_sentence_accuracy"] = float(np.mean([right(i, True) for i in answerable]))
     out["recall@1"] = float(np.mean([relevant_first(i) for i in answerable]))
-    out["mean_sentences"] = float(np.mean([length(i) for i in answerable if not refused[i]]))
+    out["mean_sentences"] = float(np.mean([_quoted(records[i], margins[i]) for i in answerable if not refused[i]]))
     out["false_refusals"] = float(np.mean(refused[answerable]))
     out["refusal_recall"] = float(np.mean(refused[unanswerable])) if unanswerable else None
     out["off_topic_refused"] = float(np.mean(refused[off_topic])) if off_topic else None
@@ -217,10 +210,10 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, thresholds: np.ndarr
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
 
 
-def _in(evidence: str, passage: str) -> bool:
-    from eval.metrics import relevant
-
-    return relevant(passage, [evidence])
+def _quoted(record: dict, margin: float) -> int:
+    """How many sentences the answer quotes: the second too when its score is within ``margin``."""
+    logits = [c.logit for c in record["ranked"]]
+    return 2 if len(logits) > 1 and logits[1] >= logits[0] - margin else 1
 
 
 def main(argv: list[str] | None = None) -> int:

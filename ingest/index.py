@@ -41,7 +41,9 @@ SCHEMA_VERSION = 4
 SPLITTER_VERSION = 1
 DATA_FILES = ("chunks.faiss", "sentences.faiss", "chunks.json", "sentences.json")
 KEEP_VERSIONS = 2  # the one serving and the one before it, for readers still holding it
-_STAGING = re.compile(r"\.staging-\d{8}-\d{6}-[0-9a-f]{6}")  # the folder _write_version fills, then renames
+STAGING_PREFIX = ".staging-"  # versions/.staging-<name>: the folder _write_version fills, then renames
+CURRENT_TMP_PREFIX = ".CURRENT."  # .CURRENT.<pid>: the pointer written before it replaces CURRENT
+_STAGING = re.compile(re.escape(STAGING_PREFIX) + r"\d{8}-\d{6}-[0-9a-f]{6}")
 
 
 @dataclass
@@ -376,7 +378,7 @@ def _write_version(index_dir: Path, manifest, chunks, sentences, chunk_matrix, s
     versions = index_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + os.urandom(3).hex()
-    staging = versions / (".staging-" + name)
+    staging = versions / (STAGING_PREFIX + name)
     try:
         staging.mkdir()
         faiss.write_index(_flat_index(chunk_matrix), str(staging / "chunks.faiss"))
@@ -405,7 +407,7 @@ def _fsync(path: Path) -> None:
 
 
 def _point_current(index_dir: Path, name: str) -> None:
-    tmp = index_dir / f".CURRENT.{os.getpid()}"
+    tmp = index_dir / f"{CURRENT_TMP_PREFIX}{os.getpid()}"
     tmp.write_text(name + "\n", encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, index_dir / "CURRENT")
@@ -427,6 +429,6 @@ def _remove_leftovers(index_dir: Path) -> None:
     for path in versions.iterdir() if versions.is_dir() else ():
         if path.is_dir() and _STAGING.fullmatch(path.name):
             shutil.rmtree(path, ignore_errors=True)
-    for path in index_dir.glob(".CURRENT.*"):
+    for path in index_dir.glob(CURRENT_TMP_PREFIX + "*"):
         if path.is_file() and path.suffix[1:].isdigit():
             path.unlink(missing_ok=True)

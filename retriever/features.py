@@ -15,7 +15,6 @@ import numpy as np
 from langchain_core.documents import Document
 
 from ingest.terms import terms
-from ingest.text import match_key
 from savol.answer_type import counts, has_date, has_number, names, question_kind
 from savol.language import detect_language
 
@@ -232,8 +231,3 @@ class FeatureBuilder:
             "follow_up": float(q.follow_up),
         }
 
-
-def answer_in(sentence: str, answers) -> bool:
-    """Training label: the sentence holds an accepted answer (compared after normalisation)."""
-    key = match_key(sentence)
-    return any(match_key(a) in key for a in answers)

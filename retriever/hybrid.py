@@ -200,8 +200,7 @@ class HybridRetriever(BaseRetriever):
             dtype=np.float32,
         )
         dense = (chunk_cos + best_sentence) / 2
-        span = float(dense.max() - dense.min())
-        dense_scaled = (dense - dense.min()) / span if span > 1e-9 else np.zeros(n)
+        dense_scaled = _minmax(dense)
         latent = latent_coverage = None
         if self.mode == "dense":
             score = dense_scaled
@@ -209,9 +208,7 @@ class HybridRetriever(BaseRetriever):
             score = dense_scaled + self.lexical_weight * coverage * lexical_scaled
             if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
                 latent, latent_coverage = self._latent_scores(embedded)
-                span = float(latent.max() - latent.min())
-                latent_scaled = (latent - latent.min()) / span if span > 1e-9 else np.zeros(n)
-                score = score + self.latent_weight * (1 - coverage) * latent_scaled
+                score = score + self.latent_weight * (1 - coverage) * _minmax(latent)
         return {"score": score, "dense": dense, "lexical": lexical, "latent": latent, "coverage": coverage,
                 "latent_coverage": latent_coverage, "sentences": sentence_cos}
 
@@ -224,10 +221,8 @@ class HybridRetriever(BaseRetriever):
         known = ids < self._latent_terms_seen  # a term no chunk has cannot score
         query = np.zeros(self._latent_terms_seen, dtype=np.float32)
         query[ids[known]] = weights[known]
-        in_corpus = query > 0
-        in_corpus[query > 0] = self._latent_vocab[query > 0]
         total = float(weights.sum())
-        share = float(query[in_corpus].sum()) / total if total > 0 else 0.0
+        share = float(weights[known][self._latent_vocab[ids[known]]].sum()) / total if total > 0 else 0.0
         return np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks)), share
 
 
@@ -256,6 +251,12 @@ def passage_document(chunk: dict, **scores) -> Document:
             **scores,
         },
     )
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    """``values`` scaled to 0..1 (all zeros when they are all equal)."""
+    span = float(values.max() - values.min())
+    return (values - values.min()) / span if span > 1e-9 else np.zeros_like(values)
 
 
 def _all_scores(index, vector: np.ndarray) -> np.ndarray:

@@ -63,10 +63,10 @@ class LinearModel:
     intercept: float
 
     def logits(self, rows: list[dict]) -> np.ndarray:
-        if not rows:
-            return np.zeros(0)
-        x = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
-        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return ((feature_matrix(rows, self.features) - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probabilities(self, rows: list[dict]) -> np.ndarray:
+        return 1 / (1 + np.exp(-self.logits(rows)))
 
     def to_dict(self) -> dict:
         return {"features": list(self.features), "mean": _floats(self.mean), "scale": _floats(self.scale),
@@ -82,6 +82,11 @@ class LinearModel:
         if not (np.all(np.isfinite(np.concatenate(arrays))) and np.isfinite(intercept)):
             raise ValueError("a weight is not finite")
         return cls(features, *arrays, intercept)
+
+
+def feature_matrix(rows: list[dict], names) -> np.ndarray:
+    """``rows`` (feature name -> value) as an array with one column per name, in ``names`` order."""
+    return np.array([[row[n] for n in names] for row in rows], dtype=np.float64).reshape(len(rows), len(names))
 
 
 def _floats(values) -> list[float]:
@@ -153,7 +158,6 @@ class Evidence:
     candidates: list[Candidate]  # sentences of the top passages, best first
     answerable: float | None = None  # P(the article answers); None without a model
     refuse: bool = False
-    features: dict = field(default_factory=dict)  # what the answerability model read
 
 
 class Reranker:
@@ -170,7 +174,8 @@ class Reranker:
 
     def rank(self, query: Query | str, docs: list[Document], lang: str | None = None) -> Evidence:
         """Score the sentences of ``docs`` (retrieved for ``query``; a follow-up is read with its
-        earlier turn) and the question's answerability. ``lang``: the reader's question's language."""
+        earlier turn) and the question's answerability. ``lang``: the question's language (detected
+        from it when None); the answerers read it from ``Evidence.question``."""
         query = Query(query) if isinstance(query, str) else query
         q = self.builder.question(query, lang)
         candidates = self.builder.candidates(q, docs)
@@ -178,7 +183,7 @@ class Reranker:
         if w is None:
             for c in candidates:
                 f = c.features
-                c.logit = f["s_cos"] + PLAIN_LEXICAL * f["ov_cov"] - PLAIN_RANK * math.expm1(f["p_rank"])
+                c.logit = f["s_cos"] + PLAIN_LEXICAL * f["ov_cov"] - PLAIN_RANK * (c.doc.metadata["rank"] - 1)
         else:
             for c, logit in zip(candidates, w.sentence.logits([c.features for c in candidates])):
                 c.logit = float(logit)
@@ -188,8 +193,7 @@ class Reranker:
         if w is not None and candidates:
             features = answerability_features(self.builder.question_features(q, candidates, docs), q.lang,
                                               w.by_language)
-            evidence.features = features
-            evidence.answerable = float(1 / (1 + math.exp(-w.answerable.logits([features])[0])))
+            evidence.answerable = float(w.answerable.probabilities([features])[0])
             evidence.refuse = evidence.answerable < w.threshold
         return evidence
 
@@ -203,7 +207,7 @@ class Reranker:
         head = sorted(docs[:CANDIDATE_PASSAGES], key=lambda d: -best.get(d.metadata["chunk_id"], -math.inf))
         ordered = head + list(docs[CANDIDATE_PASSAGES:])
         for rank, doc in enumerate(ordered, start=1):
-            doc.metadata["retrieval_rank"] = doc.metadata.get("retrieval_rank", doc.metadata.get("rank"))
+            doc.metadata["retrieval_rank"] = doc.metadata["rank"]
             doc.metadata["rank"] = rank
             if doc.metadata["chunk_id"] in best:
                 doc.metadata["relevance"] = best[doc.metadata["chunk_id"]]  # its best sentence's score

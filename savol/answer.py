@@ -15,7 +15,7 @@ from typing import Iterator, Protocol
 
 from langchain_core.documents import Document
 
-from savol.language import detect_language, refusal
+from savol.language import refusal
 
 MAX_SENTENCES = 2  # an answer is the best sentence, and the second best when nearly as good
 PLAIN_SECOND_MARGIN = 0.03  # without a trained model: quote the second sentence within this cosine
@@ -157,7 +157,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, evidence, lang: str | None = None) -> Answer:
         """The final answer."""
-        lang = lang or detect_language(question)
+        lang = lang or evidence.question.lang
         shown = {d.metadata["chunk_id"] for d in evidence.docs[: self.k]}
         candidates = [c for c in evidence.candidates if c.doc.metadata["chunk_id"] in shown]
         if evidence.refuse or not candidates:

@@ -33,7 +33,6 @@ from retriever.hybrid import HybridRetriever, Query, make_query
 from retriever.rerank import Evidence, Reranker, load_reranker
 from savol.answer import Answer, Answerer, ExtractiveAnswerer
 from savol.errors import IndexCorrupt, IndexMissing, SavolError
-from savol.language import detect_language
 from savol.llm import LLMAnswerer, SupportChecker, load_chat_model
 from savol.question import clean_history, clean_question
 from savol.settings import Settings
@@ -62,7 +61,7 @@ def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answer
 
     def rerank(inputs: dict) -> Evidence:
         started = time.perf_counter()
-        evidence = reranker.rank(inputs["query"], inputs["docs"], lang=detect_language(inputs["question"]))
+        evidence = reranker.rank(inputs["query"], inputs["docs"])
         inputs["timings_ms"]["rerank"] = round((time.perf_counter() - started) * 1000, 2)
         return evidence
 

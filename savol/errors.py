@@ -15,13 +15,11 @@ class BadQuestion(SavolError):
 
     ``str(error)`` is the English message (CLI, API). The chat page says it in the reader's
     language from ``reason`` (``not_text``, ``not_utf8``, ``empty``, ``too_long``) and ``values``
-    (``length``, ``limit``); ``reader_message`` is its fallback for any other reason.
+    (``length``, ``limit``), and falls back to ``str(error)`` for any other reason.
     """
 
-    def __init__(self, message: str, reader_message: str | None = None, *, reason: str = "",
-                 values: dict[str, int] | None = None):
+    def __init__(self, message: str, *, reason: str = "", values: dict[str, int] | None = None):
         super().__init__(message)
-        self.reader_message = reader_message or message
         self.reason = reason
         self.values = values or {}
 

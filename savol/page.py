@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from ingest.corpus import dateline_outlet
 from savol.answer import Answer
 from savol.language import detect_language
-from savol.page_text import DEFAULT_LANG, TEXTS, page_text
+from savol.page_text import DEFAULT_LANG, TEXTS, page_lang, page_text
 from savol.settings import DEFAULT_ARTICLE_URL
 
 CLOSEST_SHOWN = 3  # passages shown beside a refusal, so the reader can check for themselves
@@ -24,10 +24,6 @@ SOURCE_MARGIN = 150  # characters kept before the first quote when a passage is 
 _CITE = re.compile(r"^#?cite-([0-9a-f]{1,64})((?:-\d{1,7}-\d{1,7}){0,8})$")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
 _ASCII_PUNCTUATION = r"[!-/:-@\[-`{-~]"
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in TEXTS else DEFAULT_LANG
 
 
 # ---------------------------------------------------------------- the reader's question
@@ -141,7 +137,7 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
     if not cards:
         return ""
     summary = html.escape(f"{heading}: {' · '.join(labels)}")
-    return f'<details class="savol-sources" lang="{_lang(lang)}"><summary>{summary}</summary>{"".join(cards)}</details>'
+    return f'<details class="savol-sources" lang="{page_lang(lang)}"><summary>{summary}</summary>{"".join(cards)}</details>'
 
 
 # ---------------------------------------------------------------- the context panel
@@ -149,13 +145,13 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
 
 def context_hint(lang: str) -> str:
     """The context panel before a passage is opened; its ``lang`` sets the page's language."""
-    lang = _lang(lang)
+    lang = page_lang(lang)
     return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{html.escape(TEXTS[lang].context_hint)}</p></div>'
 
 
 def context_html(store, cite: str, lang: str = DEFAULT_LANG) -> str:
     """A passage between its neighbours in the article, its quotes marked; ``cite`` as in the links."""
-    lang = _lang(lang)
+    lang = page_lang(lang)
     t = TEXTS[lang]
     match = _CITE.match(cite or "")
     by_id = {c["id"]: i for i, c in enumerate(store.chunks)}

@@ -34,6 +34,15 @@ const shownText = (message) => {
   copy.querySelectorAll('.savol-sources').forEach((e) => e.remove());
   return copy.textContent.replace(/\\s+/g, ' ').trim();
 };
+// Run ``fn`` at most once per frame, however many changes call for it (an answer streams token by token).
+const perFrame = (fn) => {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; fn(); });
+  };
+};
 const relabel = () => {
   const t = text();
   document.querySelectorAll('#savol-chat [data-testid="user"], #savol-chat [data-testid="bot"]').forEach((m) => {
@@ -125,11 +134,11 @@ if (!window.savolListening) {
       if (lang && node && node.textContent.trim() !== T[lang].warning) node.textContent = T[lang].warning + ' ';
     });
   };
-  new MutationObserver(headNotices).observe(document.body, {subtree: true, childList: true, characterData: true});
+  new MutationObserver(perFrame(headNotices)).observe(document.body, {subtree: true, childList: true});
   const watchChat = () => {
     const chat = document.querySelector('#savol-chat');
     if (!chat) return setTimeout(watchChat, 200);
-    new MutationObserver(relabel).observe(chat, {
+    new MutationObserver(perFrame(relabel)).observe(chat, {
       subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label'],
     });
     relabel();
@@ -150,7 +159,7 @@ CSS = """
 .savol-article > summary, .savol-sources > summary { cursor: pointer; color: var(--color-accent); }
 .savol-article { margin: .25rem 0; }
 .savol-article .savol-para { margin: .5rem 0; overflow-wrap: anywhere; }
-.savol-article .savol-para > b, .savol-pn { color: var(--color-accent); margin-right: .35rem; }
+.savol-article .savol-para > b { color: var(--color-accent); margin-right: .35rem; }
 #savol-chat a[href^="#cite-"] { text-decoration: none; font-weight: 600; white-space: nowrap;
                                 color: var(--color-accent); }
 #savol-chat .savol-sources { margin-top: .5rem; font-size: .9rem; }

@@ -190,6 +190,11 @@ TEXTS = {
 }
 
 
+def page_lang(lang: str | None) -> str:
+    """``lang`` when the page speaks it, else the default language."""
+    return lang if lang in TEXTS else DEFAULT_LANG
+
+
 def page_text(lang: str | None) -> PageText:
     """The table for ``lang``; the default language's for anything else."""
-    return TEXTS.get(lang or DEFAULT_LANG, TEXTS[DEFAULT_LANG])
+    return TEXTS[page_lang(lang)]

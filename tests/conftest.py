@@ -94,6 +94,15 @@ def url(app, serve_page):
 
 
 @pytest.fixture(scope="module")
+def locked(app, serve_page):
+    """The page behind SAVOL_AUTH=reader:s3cret-Пароль (tests/page_client.py's USER and PASSWORD)."""
+    from tests.page_client import PASSWORD, USER
+
+    with serve_page(app, auth=f"{USER}:{PASSWORD}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def client(url):
     """A gradio_client ``Client`` of that page."""
     from gradio_client import Client

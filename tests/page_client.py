@@ -67,13 +67,26 @@ def call(url: str, api: str, data: list | None = None, *, body: bytes | None = N
     return event, json.loads(payload)
 
 
+USER, PASSWORD = "reader", "s3cret-Пароль"  # the login of the `locked` page (conftest.py)
+
+
+def fn_index(url: str, api: str) -> int:
+    """The index Gradio gives the event named ``api`` on the page at ``url``."""
+    _, config = request(url, "GET", "/config")
+    return next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == api)
+
+
+def assert_still_serving(url: str, question: str = "Кто губернатор Токио?", answer: str = "Юрико Коикэ") -> None:
+    """The page still answers a good question (after whatever a test threw at it)."""
+    event, data = call(url, "ask", [question, None])
+    assert event == "complete" and answer in data[0]["answer"]
+
+
 def join_queue(url: str, api: str, data: list, session: str = "page-client") -> list[dict]:
     """Send ``data`` to ``api`` the way the browser does (``/gradio_api/queue/join``, then the
     session's ``queue/data`` stream); every message of the stream, parsed. The body is
     ASCII JSON, so a lone surrogate travels as the escape a browser's JSON.stringify writes."""
-    _, config = request(url, "GET", "/config")
-    fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == api)
-    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session}).encode()
+    body = json.dumps({"data": data, "fn_index": fn_index(url, api), "session_hash": session}).encode()
     code, reply = request(url, "POST", "/gradio_api/queue/join", body, {"Content-Type": "application/json"})
     assert code == 200, reply
     try:

@@ -20,6 +20,7 @@ FIRST_SENTENCE_FLOOR = 0.70
 MAX_MEAN_SENTENCES = 2.0
 
 
+PERFECT_RANKING = {**{f"recall@{k}": 1.0 for k in range(1, 11)}, "mrr@10": 1.0, "ndcg@10": 1.0}
 # Two questions written for this test, in no dataset (the untouched sets are never run by tests).
 UNSEEN = [
     json.dumps({"id": "t-1", "lang": "en", "question": "Which governor did the President talk to about smart cities?",
@@ -83,9 +84,8 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
 
 def test_bootstrap_interval_brackets_the_figure_and_repeats_exactly():
     """80 of 100 right: the interval holds 0.8, is about ±0.08 wide, and a rerun gives the same one."""
-    ranking = {**{f"recall@{k}": 1.0 for k in range(1, 11)}, "mrr@10": 1.0, "ndcg@10": 1.0}
     records = [{"answerable": True, "answer_correct": i < 80, "first_correct": i < 70, "citation_relevant": [i < 80],
-                "refused": False, "ranking": ranking, "latency_ms": 1.0, "sentences": 1, "chars": 90}
+                "refused": False, "ranking": PERFECT_RANKING, "latency_ms": 1.0, "sentences": 1, "chars": 90}
                for i in range(100)]
     ci = bootstrap_ci(records)
     low, high = ci["answer_accuracy"]
@@ -137,9 +137,8 @@ def test_answer_length_and_first_sentence_are_reported_beside_accuracy():
     length show it. Off-topic refusals are counted on their own."""
     from eval.metrics import summarize
 
-    ranking = {**{f"recall@{k}": 1.0 for k in range(1, 11)}, "mrr@10": 1.0, "ndcg@10": 1.0}
     answered = [{"answerable": True, "answer_correct": True, "first_correct": i == 0, "citation_relevant": [True],
-                 "refused": False, "ranking": ranking, "latency_ms": 1.0, "sentences": 1 + i, "chars": 100 * (1 + i)}
+                 "refused": False, "ranking": PERFECT_RANKING, "latency_ms": 1.0, "sentences": 1 + i, "chars": 100 * (1 + i)}
                 for i in range(2)]
     refusals = [{"answerable": False, "off_topic": off, "refused": refused, "ranking": None, "latency_ms": 1.0,
                  "sentences": 0 if refused else 1, "chars": 30 if refused else 90}

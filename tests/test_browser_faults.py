@@ -7,18 +7,14 @@ from __future__ import annotations
 import pytest
 
 from savol.page_text import TEXTS
-from tests.browser import CHROMIUM
+from tests.browser import ANSWER_TIMEOUT_MS, SIZES, needs_chromium, open_page
+from tests.page_client import PASSWORD, USER
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
-USER, PASSWORD = "reader", "s3cret-Пароль"
-SIZES = [pytest.param((1280, 800), id="desktop"), pytest.param((390, 844), id="phone")]
-ANSWER_TIMEOUT_MS = 30_000
 LONG = "Тоқаев Токиода ким билан учрашди? " * 80  # 2,720 characters, pasted at once
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 
 
 def _screenshot(page, tmp_path, name: str) -> None:
@@ -42,23 +38,16 @@ def _notices(page) -> list[str]:
     return page.locator(".toast-message-text").all_inner_texts()
 
 
-@pytest.fixture(scope="module")
-def locked(app, serve_page):
-    """The page behind SAVOL_AUTH=reader:s3cret-Пароль."""
-    with serve_page(app, auth=f"{USER}:{PASSWORD}") as url:
-        yield url
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size):
     """With every other route at 401, the login form still draws (from `/`, which carries the theme's
     stylesheet, and Gradio's own files), a reader who logs in gets the page, and the answer comes as usual."""
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page = browser.new_page(viewport=size)
     refused = []
     page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
     page.goto(locked)
     page.wait_for_selector("input[type=password]", timeout=10_000)
-    _screenshot(page, tmp_path, f"login-{size[0]}")
+    _screenshot(page, tmp_path, f"login-{size['width']}")
     assert page.locator("#savol-box").count() == 0
     # the theme styles the form: its fields have borders (without the stylesheet they have none)
     assert page.evaluate("getComputedStyle(document.querySelector('input[type=password]')).borderTopWidth") != "0px"
@@ -71,7 +60,7 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
     # The answer's own sources come under it (folded) with its last step.
     page.wait_for_selector("#savol-chat .savol-sources mark", state="attached", timeout=ANSWER_TIMEOUT_MS)
     assert GOVERNOR in page.locator("#savol-chat").inner_text()
-    _screenshot(page, tmp_path, f"logged-in-{size[0]}")
+    _screenshot(page, tmp_path, f"logged-in-{size['width']}")
     page.close()
     # Only the login page itself, and the theme's stylesheet the page already carries, answered 401.
     assert [url.split("?")[0] for url in refused] == [locked, locked + "theme.css"]
@@ -83,8 +72,7 @@ def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, t
     """A question pasted past the 2,000-character limit is not cut to fit (the reader would get
     an answer to half a question): it stays whole in the box, and sending it says how long it is
     and what the limit is, in the question's language (Uzbek Cyrillic here)."""
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    page.goto(url)
+    page = open_page(browser, url, size)
     page.focus("#savol-box textarea")
     page.keyboard.insert_text(LONG)  # as a paste: one input, no key presses
     assert page.input_value("#savol-box textarea") == LONG
@@ -94,7 +82,7 @@ def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, t
                               "чегара — 2\u00a0000. Уни қисқартиринг."]
     assert page.input_value("#savol-box textarea") == LONG
     assert page.locator("#savol-chat .message").count() == 0
-    _screenshot(page, tmp_path, f"long-question-{size[0]}")
+    _screenshot(page, tmp_path, f"long-question-{size['width']}")
     page.close()
 
 
@@ -103,9 +91,7 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
     """A lone surrogate (a script or a broken paste can put one in the box; the browser sends it
     as "\\ud800") gets the usual one-line notice, not an error, and the question stays in the
     box, its bad character shown as U+FFFD. The notice is in the question's language (Russian)."""
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    page.goto(url)
-    page.wait_for_selector("#savol-box textarea")
+    page = open_page(browser, url, size)
     page.evaluate("""() => {
         const box = document.querySelector('#savol-box textarea');
         box.value = 'Кто губернатор \\ud800Токио?';
@@ -117,7 +103,7 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
     page.wait_for_timeout(1_000)  # a broken answer stream marks the chat, box and context panel "Error"
     assert page.get_by_text("Error", exact=True).count() == 0 and page.locator(".toast-body.error").count() == 0
     assert page.input_value("#savol-box textarea") == "Кто губернатор \ufffdТокио?"
-    _screenshot(page, tmp_path, f"lone-surrogate-{size[0]}")
+    _screenshot(page, tmp_path, f"lone-surrogate-{size['width']}")
     page.close()
 
 
@@ -129,8 +115,7 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
 def test_a_notice_is_headed_in_the_questions_language(browser, url, tmp_path, question, lang):
     """Gradio heads every notice with its own English "Warning" whatever title it is given: the
     page relabels it, so a Russian reader's notice is not headed in English."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(url)
+    page = open_page(browser, url)
     page.focus("#savol-box textarea")
     page.keyboard.insert_text(question)
     page.press("#savol-box textarea", "Enter")

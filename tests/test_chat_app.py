@@ -17,7 +17,7 @@ from savol.answer import Answer, Citation
 from savol.errors import SavolError
 from savol.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
 from savol.page_text import TEXTS
-from tests.page_client import plain, request
+from tests.page_client import fn_index, plain, request
 
 FOUR_LANGUAGES = [
     ("Тоқаев Токиода ким билан учрашди?", "uz-Cyrl"),
@@ -163,9 +163,7 @@ def test_file_routes_refuse_the_index_and_feedback(url, app):
 def test_direct_post_cannot_skip_the_queue(url, path, event):
     """api_open=False: a script cannot bypass the queue's concurrency and size limits, not even
     for the example loader, which Gradio runs outside the queue by default."""
-    _, config = request(url, "GET", "/config")
-    fn_index = next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == event)
-    body = json.dumps({"data": ["Кто губернатор Токио?"] if event == "ask" else [0], "fn_index": fn_index})
+    body = json.dumps({"data": ["Кто губернатор Токио?"] if event == "ask" else [0], "fn_index": fn_index(url, event)})
     status, _ = request(url, "POST", path, body, {"Content-Type": "application/json"})
     assert status == 404
 

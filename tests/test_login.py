@@ -19,19 +19,11 @@ from gradio_client.exceptions import AuthenticationError
 import chat_app
 from savol.chain import Savol
 from savol.errors import SavolError
-from tests.page_client import login, request, status
+from tests.page_client import PASSWORD, USER, login, request, status
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
-USER, PASSWORD = "reader", "s3cret-Пароль"
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def locked(app, serve_page):
-    """The page behind SAVOL_AUTH=reader:s3cret-Пароль."""
-    with serve_page(app, auth=f"{USER}:{PASSWORD}") as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

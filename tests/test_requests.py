@@ -9,8 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.page_client import call, request
-from tests.test_security import assert_still_serving
+from tests.page_client import assert_still_serving, call, fn_index, request
 
 
 def test_undecodable_request_body_is_refused(url, model_calls):
@@ -47,8 +46,7 @@ MALFORMED = [
 def test_malformed_api_body_is_a_4xx_with_a_short_message(url, capfd, model_calls, path, body):
     """A script's malformed request is its mistake: a 4xx with a short JSON reason, not a 500
     and a traceback in the server log; nothing runs, and the next caller is served."""
-    _, config = request(url, "GET", "/config")
-    example = next(d["id"] for d in json.loads(config)["dependencies"] if d["api_name"] == "load_example")
+    example = fn_index(url, "load_example")
     capfd.readouterr()
     code, reply = request(url, "POST", path, body.replace(b"{example}", str(example).encode()),
                           {"Content-Type": "application/json"})

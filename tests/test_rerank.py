@@ -16,14 +16,13 @@ from savol.settings import PROJECT_ROOT
 def test_shipped_weights_are_json_for_the_bundled_embedder(app):
     """The weights ship as JSON (never a pickle), name every feature in order, were trained for the
     default embedder, never on an untouched test set, and carry their cross-validated figures."""
-    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    weights = RerankerWeights.load()
+    weights = RerankerWeights.load()  # a JSON file (its errors are the tests below)
     assert weights.sentence.features == SENTENCE_FEATURES
     assert weights.answerable.features == QUESTION_FEATURES
     assert weights.embedder == app.embedder.id
     assert 0 < weights.threshold < 1
-    assert not {"qa_test.jsonl", "qa_holdout.jsonl"} & {p.rsplit("/", 1)[-1] for p in data["about"]["trained_on"]}
-    cv = data["about"]["cross_validated"]
+    assert not {"qa_test.jsonl", "qa_holdout.jsonl"} & {p.rsplit("/", 1)[-1] for p in weights.about["trained_on"]}
+    cv = weights.about["cross_validated"]
     assert {"answer_accuracy", "first_sentence_accuracy", "false_refusals", "off_topic_refused"} <= set(cv)
     # chosen without the fold they are applied to, the threshold's false refusals stay near its 3% budget
     assert cv["false_refusals"] <= 0.05
@@ -74,8 +73,8 @@ def test_weights_of_another_embedder_fall_back_to_the_fixed_score(app, caplog):
         reranker = load_reranker(app.store, "st:some-other-model")
     assert reranker.weights is None
     assert "python -m eval.train" in caplog.text
-    docs = app.retriever.search(make_query("Tell me a joke"), k=10)
-    evidence = reranker.rank(make_query("Tell me a joke"), docs, lang="en")
+    query = make_query("Tell me a joke")
+    evidence = reranker.rank(query, app.retriever.search(query, k=10), lang="en")
     assert not evidence.refuse and evidence.answerable is None
 
 
@@ -116,11 +115,16 @@ def test_training_never_reads_an_untouched_set(capsys):
     assert "untouched test set" in capsys.readouterr().err
 
 
-def test_training_writes_weights_the_reranker_reads(tmp_path, monkeypatch, capsys):
+def test_training_writes_weights_the_reranker_reads(tmp_path, monkeypatch, capsys, settings):
     """`python -m eval.train` on a small set: cross-validates, writes JSON weights with their figures,
-    and the product loads them."""
+    and the product loads them. (Training reads the session's index instead of building its own.)"""
+    from dataclasses import replace
+
+    import eval.benchmark
     from eval import train
 
+    monkeypatch.setattr(eval.benchmark, "build_settings",
+                        lambda base, workdir: (replace(base, index_dir=settings.index_dir), 0.0))
     items = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "qa_train.jsonl").read_text(encoding="utf-8").splitlines()]
     small = tmp_path / "small.jsonl"
     picked = [i for i in items if i["answerable"]][:40] + [i for i in items if not i["answerable"]][:10]

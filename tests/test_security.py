@@ -27,7 +27,7 @@ from savol.answer import compose
 from savol.chain import Savol
 from savol.page_text import TEXTS
 from savol.settings import Settings
-from tests.page_client import call, join_queue
+from tests.page_client import assert_still_serving, call, join_queue
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -59,11 +59,6 @@ INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 
 
 # ---------------------------------------------------------------- raw HTTP
-
-
-def assert_still_serving(url: str) -> None:
-    event, data = call(url, "ask", [GOOD, None])
-    assert event == "complete" and GOVERNOR in data[0]["answer"]
 
 
 # ---------------------------------------------------------------- bad questions

@@ -23,7 +23,6 @@ from langchain_core.documents import Document
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from savol.answer import Answer, Citation, ExtractiveAnswerer, refused
-from savol.language import detect_language
 from savol.llm.check import (
     MARKER,
     SupportChecker,
@@ -148,7 +147,7 @@ class LLMAnswerer:
             evidence: the reranker's evidence; its first ``k`` passages are given to the model.
             earlier: the previous question, when this one is a follow-up.
         """
-        lang = detect_language(question)
+        lang = evidence.question.lang
         docs = list(evidence.docs)
         if evidence.refuse:
             yield refused(question, lang, evidence, answerer=self.name)
