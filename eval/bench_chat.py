@@ -24,8 +24,8 @@ from pathlib import Path
 from eval.dataset import load_dataset
 from eval.load import log_tail, memory_mb, start_server, stop_server
 from eval.metrics import percentile
-from savol.errors import SavolError
-from savol.settings import PROJECT_ROOT, Settings
+from ingest.errors import SavolError
+from ingest.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa_dev.jsonl"
 
@@ -44,7 +44,7 @@ def run(settings: Settings, questions: list[str]) -> dict:
     """Launch the page in a child process, measure, stop it; the figures as a dict."""
     from gradio_client import Client
 
-    from savol.chain import Savol
+    from answering.chain import Savol
 
     Savol(settings).ensure_index()  # "with an existing index": building it is not timed
     with tempfile.TemporaryFile() as log:

@@ -41,10 +41,10 @@ from eval.metrics import (
     summarize,
 )
 from eval.report import markdown_table, plot_recall
-from savol.cli import llm_flags, settings_from_args
-from savol.errors import SavolError
-from savol.llm.check import MARKER
-from savol.settings import PROJECT_ROOT, Settings
+
+from ingest.errors import SavolError
+from answering.llm.check import MARKER
+from ingest.settings import PROJECT_ROOT, Settings, add_llm_arguments, configure_runtime
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
 SAVOL_CONFIGS = {
@@ -68,7 +68,7 @@ class SavolConfig:
     """One of savol's own configurations over a freshly built index."""
 
     def __init__(self, name: str, settings: Settings, ingest_s: float):
-        from savol.chain import Savol
+        from answering.chain import Savol
 
         self.name = name
         self.ingest_s = ingest_s
@@ -159,7 +159,7 @@ def _badness(record: dict) -> tuple:
 
 def build_settings(base: Settings, workdir: Path) -> tuple[Settings, float]:
     """A fresh index of the corpus in ``workdir``; returns the settings and the ingest time."""
-    from savol.chain import Savol
+    from answering.chain import Savol
 
     settings = base.with_overrides(index_dir=workdir / "index")
     started = time.perf_counter()
@@ -275,11 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"configurations to run (default: all of {', '.join(ALL_CONFIGS)})")
     parser.add_argument("--plot", type=Path, help="draw Recall@k per configuration to this PNG")
     parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default ./corpus)")
-    llm_flags(parser)  # for the llm config
+    add_llm_arguments(parser)  # for the llm config
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_runtime()
     args = build_parser().parse_args(argv)
     command = "savol eval " + " ".join(argv if argv is not None else sys.argv[1:])
     try:
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             configs.remove("tutorial")
             notes.append("tutorial skipped: the [st] extra is not installed "
                          "(pip install torch==2.13.0 && pip install -e '.[st]')")
-        base = settings_from_args(args)
+        base = Settings.from_args(args)
         report = run_benchmark(items, configs, base, notes, trained=trained_keys(base.reranker))
     except SavolError as exc:
         print(f"savol eval: {exc}", file=sys.stderr)

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from savol.errors import SavolError
-from savol.language import LANGS
+from ingest.errors import SavolError
+from ingest.lang import LANGS
 
 REQUIRED = ("id", "lang", "question", "answers", "evidence", "answerable")
 

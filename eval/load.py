@@ -36,8 +36,8 @@ from urllib.parse import urlparse
 
 from eval.dataset import load_dataset
 from eval.metrics import percentile
-from savol.errors import SavolError
-from savol.settings import PROJECT_ROOT, Settings
+from ingest.errors import SavolError
+from ingest.settings import PROJECT_ROOT, Settings
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
 MAX_USERS = 100  # a load test, not a flood: bounded whatever the flags say
@@ -217,7 +217,7 @@ def targets_met(figures: dict) -> dict:
 
 def start_server(settings: Settings, log) -> tuple[subprocess.Popen, str]:
     """``python chat_app.py`` on a free loopback port, answering; ``(process, url)``."""
-    from savol.chain import Savol
+    from answering.chain import Savol
 
     Savol(settings).ensure_index()  # building the index is not part of the load
     port = free_port()

@@ -41,9 +41,9 @@ from retriever.features import (
 )
 from retriever.hybrid import make_query
 from retriever.rerank import LinearModel, RerankerWeights, feature_matrix
-from savol.errors import SavolError
-from savol.language import LANGS
-from savol.settings import PROJECT_ROOT, Settings
+from ingest.errors import SavolError
+from ingest.lang import LANGS
+from ingest.settings import PROJECT_ROOT, Settings, configure_runtime
 
 TRAINING_SETS = (PROJECT_ROOT / "eval" / "qa.jsonl", PROJECT_ROOT / "eval" / "qa_train.jsonl")
 UNTOUCHED_SETS = ("qa_test.jsonl", "qa_holdout.jsonl")
@@ -217,6 +217,7 @@ def _quoted(record: dict, margin: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_runtime()
     parser = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, nargs="+", default=list(TRAINING_SETS),
                         help="training sets (default: eval/qa.jsonl eval/qa_train.jsonl)")
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=_at_least_two, default=FOLDS, help="cross-validation folds (2 or more)")
     args = parser.parse_args(argv)
     from eval.benchmark import build_settings
-    from savol.chain import Savol
+    from answering.chain import Savol
 
     try:
         untouched = [p for p in args.dataset if p.name in UNTOUCHED_SETS]

@@ -1,14 +1,20 @@
-"""Read the corpus folder: `.txt` and `.md` files, a `date YYYY-MM-DD Title` header, paragraphs."""
+"""Read the corpus folder: `.txt` and `.md` files, a `date YYYY-MM-DD Title` header, paragraphs.
+
+Beside an article, ``<name>.meta.json`` may say what its text does not: its address (``url``),
+its publisher's site (``publisher_url``) and example questions for the chat page (``examples``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from ingest.text import fold_confusables, strip_invisible
-from savol.errors import CorpusError
+from ingest.errors import CorpusError
 
 SUFFIXES = (".txt", ".md")
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$")
@@ -25,6 +31,15 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class ArticleMeta:
+    """What ``<name>.meta.json`` says of an article; every field may be missing."""
+
+    url: str | None = None  # the article's own address
+    publisher_url: str | None = None  # the outlet's site, when the article's address is not known
+    examples: tuple[str, ...] = ()  # questions the chat page offers to click
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """A corpus document: its metadata, original text and paragraphs."""
 
@@ -34,6 +49,7 @@ class SourceFile:
     date: str
     text: str
     paragraphs: tuple[Paragraph, ...]
+    meta: ArticleMeta = field(default_factory=ArticleMeta)
 
 
 # A news dateline opens the body: "ASTANA. Kazinform – ..." (a city in capitals, a full stop,
@@ -89,6 +105,7 @@ def read_source(path: Path) -> SourceFile:
     if not any(strip_invisible(p.text).strip() for p in paragraphs):
         raise CorpusError(f"{path.name} has no text after its header; add the article body or remove the file.")
     return SourceFile(
+        meta=read_meta(path),
         name=path.name,
         sha256=hashlib.sha256(raw).hexdigest(),
         title=title,
@@ -96,6 +113,38 @@ def read_source(path: Path) -> SourceFile:
         text=text,
         paragraphs=paragraphs,
     )
+
+
+META_SUFFIX = ".meta.json"
+
+
+def read_meta(article: Path) -> ArticleMeta:
+    """The article's ``<name>.meta.json`` (none: an empty :class:`ArticleMeta`).
+
+    Raises:
+        CorpusError: the file is not JSON of the expected shape.
+    """
+    path = Path(article).with_name(Path(article).stem + META_SUFFIX)
+    if not path.is_file():
+        return ArticleMeta()
+    fix = f"fix or remove {path.name}"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CorpusError(f"{path.name} is not readable JSON ({type(exc).__name__}); {fix}.") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path.name} must hold a JSON object; {fix}.")
+    urls = {}
+    for key in ("url", "publisher_url"):
+        value = data.get(key)
+        if value is not None and (not isinstance(value, str) or urlparse(value).scheme not in ("http", "https")
+                                  or not urlparse(value).netloc):
+            raise CorpusError(f"{path.name}: {key} must be an http(s) address or null; {fix}.")
+        urls[key] = value
+    examples = data.get("examples", [])
+    if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+        raise CorpusError(f"{path.name}: examples must be a list of questions; {fix}.")
+    return ArticleMeta(examples=tuple(e.strip() for e in examples), **urls)
 
 
 def _paragraphs(text: str, start: int):

@@ -30,11 +30,11 @@ import faiss
 import numpy as np
 
 from ingest.corpus import list_corpus, read_source
-from ingest.split import chunk_sentences, split_sentences
+from ingest.split import chunk_sentences, looks_like_heading, split_sentences
 from ingest.terms import terms
 from ingest.text import embedding_text, lexical_tokens, normalize
-from savol.errors import EmbedderMismatch, IndexCorrupt, IndexMissing, SavolError
-from savol.language import detect_language
+from ingest.errors import EmbedderMismatch, IndexCorrupt, IndexMissing, SavolError
+from ingest.lang import detect_language
 
 # 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_text); 3: latent terms; 4: sentence terms (ingest.terms)
 SCHEMA_VERSION = 4
@@ -249,7 +249,7 @@ def build_index(settings, embedder, rebuild: bool = False, progress: Callable | 
     """Ingest ``settings.corpus_dir`` into ``settings.index_dir``, embedding only what changed.
 
     Args:
-        settings: a :class:`savol.settings.Settings`.
+        settings: a :class:`ingest.settings.Settings`.
         embedder: an embedder from :func:`ingest.embeddings.get_embedder`.
         rebuild: ignore the existing index and embed everything again.
         progress: ``progress(total)`` returns a callable ``advance(n)``, or None for silence.
@@ -353,8 +353,7 @@ def _sentence_record(sentence, language: str) -> dict:
     record = asdict(sentence)
     record["tokens"] = lexical_tokens(sentence.text)
     record["terms"] = terms(sentence.text, language)  # for the reranker's term overlap
-    # A heading or a question-like title names a topic; it is never an answer.
-    record["heading"] = sentence.text[-1] not in ".!…»\"" and len(sentence.text.split()) <= 12
+    record["heading"] = looks_like_heading(sentence.text)
     return record
 
 

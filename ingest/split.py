@@ -152,9 +152,19 @@ def split_sentences(source: SourceFile) -> list[Sentence]:
     return sentences
 
 
-def _is_heading(sentences: Sequence[Sentence], count: TokenCounter) -> bool:
-    text = sentences[-1].text
-    return len(sentences) == 1 and count(text) < 40 and text[-1] not in ".»\""
+HEADING_MAX_WORDS = 12  # a heading is short; a long line without a full stop is a sentence cut short
+
+
+def looks_like_heading(text: str) -> bool:
+    """A heading or a question-like title: short, and without a sentence's closing punctuation.
+
+    It names a topic and is never an answer; a one-line paragraph that looks like one joins the
+    paragraph after it."""
+    return bool(text) and text[-1] not in ".!…»\"" and len(text.split()) <= HEADING_MAX_WORDS
+
+
+def _is_heading(sentences: Sequence[Sentence]) -> bool:
+    return len(sentences) == 1 and looks_like_heading(sentences[0].text)
 
 
 def _opens_with_dash(sentences: Sequence[Sentence]) -> bool:
@@ -192,7 +202,7 @@ def chunk_sentences(
     for i, para in enumerate(paras):
         nxt = paras[i + 1] if i + 1 < len(paras) else None
         lead_in = nxt is not None and _opens_with_dash(nxt) and len(para) == 1 and not _opens_with_dash(para)
-        if nxt is not None and (_is_heading(para, count_tokens) or lead_in):
+        if nxt is not None and (_is_heading(para) or lead_in):
             carry.extend(para)
             continue
         unit = carry + para

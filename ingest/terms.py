@@ -12,8 +12,8 @@ scripts, so that "ekskavatorlar", "экскаваторлари" and Russian "э
 
 Each word also gives its 6-letter prefix of the folded key (the BM25 token of
 :func:`ingest.text.lexical_tokens`), which catches names the analyzers cut differently
-("Сэнзакининг", "Senzaki"). Question words and function words of the four languages are
-not terms. Nothing is loaded until the first call.
+("Сэнзакининг", "Senzaki"). Question words and function words of the four languages
+(:mod:`ingest.lang`) are not terms. Nothing is loaded until the first call.
 """
 
 from __future__ import annotations
@@ -24,33 +24,15 @@ import threading
 
 import alifbo
 
+from ingest.lang import stopwords, words
 from ingest.text import STEM_CHARS, match_key
 
 # Suffixes that make a new word (kept in the key); inflection is dropped (ZirhUzMorph tags).
 _WORD_FORMING = {"LA", "LIK", "CHI", "CHILIK", "SIZ", "LI", "DOSH", "ROQ", "DER", "IY", "PASS", "REFL",
                  "RECP", "CAUS", "VN.ISH", "VN.UV", "AGENT", "GULIK", "GICH"}
 _VOICE = {"PASS", "REFL"}  # "imzolandi" and "imzoladi" are one term
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _RUSSIAN_ONLY = re.compile("[ыщэъё]")
-
-# Question words and function words; matched on the same keys as the text.
-STOPWORDS_TEXT = (
-    # Uzbek
-    "ким кимни кимга кимнинг кимлар нима нимани нимага ниманинг нималар нималарни қачон қаерда қаерга қаердан "
-    "қанча нечта неча нечанчи қайси қандай қанақа нега ва билан учун ҳақида эди бўлди бўлган деб бу шу у ушбу ўша "
-    "ҳам эса бор йўқ қилди қилган айтди мумкин керак ёки лекин аммо бироқ яна энг жуда ҳар ўз улар "
-    "мақола мақолада муаллиф айтишича фикрича сўзларига кўра ҳақидаги "
-    # Russian
-    "кто что когда где куда откуда сколько какой какая какие каких каком какую каким какое почему зачем как ли "
-    "и в на с со по о об для это был была были было будет есть ещё его её их он она они от до из за при у же а "
-    "но бы то так также который которая которые статья статье автор мнению словам "
-    # English
-    "who whom whose what when where which why how many much is are was were the a an of to in on at for "
-    "with by from did does do has have had will would can could be been it its he she they their this that "
-    "and or as about into there article author according say said"
-)
-
 
 @functools.cache
 def _analyzer():
@@ -122,7 +104,7 @@ def _word_key(word: str, lang: str) -> str:
 def _keys(text: str, lang: str) -> list[str]:
     """Analyzer keys and prefix keys of every word, stopwords included."""
     out = []
-    for word in _WORD.findall(match_key(text, fold=False).replace("ʼ", "'")):
+    for word in words(match_key(text, fold=False).replace("ʼ", "'")):
         prefix = match_key(word).replace("'", "")[:STEM_CHARS]
         if len(prefix) < 2 and not word.isdigit():
             continue
@@ -135,7 +117,9 @@ def _keys(text: str, lang: str) -> list[str]:
 
 @functools.cache
 def _stopwords() -> frozenset[str]:
-    return frozenset(k for lang in ("uz-Cyrl", "ru", "en") for k in _keys(STOPWORDS_TEXT, lang))
+    # Every language's list is read by every analyzer: a question may mix them.
+    text = " ".join(sorted(stopwords("uz") | stopwords("ru") | stopwords("en")))
+    return frozenset(k for lang in ("uz-Cyrl", "ru", "en") for k in _keys(text, lang))
 
 
 def terms(text: str, lang: str) -> list[str]:

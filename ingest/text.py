@@ -24,7 +24,7 @@ import unicodedata
 
 import alifbo
 
-from savol.language import detect_language
+from ingest.lang import WORD, detect_language, words
 
 # Characters removed before any use: C0/C1 controls except tab and newline,
 # zero-width and joiner marks, BOM, bidi embeddings/overrides/isolates, tag characters.
@@ -39,7 +39,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _LAT_TO_CYR = dict(zip("AaBCcEeHKkMOoPpTXxyY", "АаВСсЕеНКкМОоРрТХхуУ"))
 _CYR_TO_LAT = {c: l for l, c in _LAT_TO_CYR.items()}
 _APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u02bb\u02bc\u0060\u00b4\u2032\u02b9"})
-_WORD = re.compile(r"\w+")
 
 
 def strip_invisible(text: str) -> str:
@@ -87,7 +86,7 @@ def fold_confusables(text: str) -> str:
     """
     scripts = [_script(c) for c in text]
     default = "cyr" if scripts.count("cyr") >= scripts.count("lat") else "lat"
-    return _WORD.sub(lambda m: _fold_word(m.group(0), default), text)
+    return WORD.sub(lambda m: _fold_word(m.group(0), default), text)
 
 
 def normalize(text: str) -> str:
@@ -115,7 +114,6 @@ def embedding_text(text: str, language: str | None = None) -> str:
     return uzbek_latin(text) if language.startswith("uz") else text
 
 
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 STEM_CHARS = 6  # Uzbek is agglutinative: a fixed-length prefix is a serviceable stem.
 
 
@@ -123,7 +121,7 @@ def lexical_tokens(text: str, fold: bool = True) -> list[str]:
     """Tokens for BM25: folded key, split into words, cut to a prefix stem."""
     key = match_key(text, fold=fold)
     tokens = []
-    for token in _TOKEN.findall(key):
+    for token in words(key):
         token = token.replace("'", "")
         if len(token) < 2 and not token.isdigit():
             continue

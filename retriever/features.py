@@ -15,8 +15,8 @@ import numpy as np
 from langchain_core.documents import Document
 
 from ingest.terms import terms
-from savol.answer_type import counts, has_date, has_number, names, question_kind
-from savol.language import detect_language
+from retriever.answer_type import counts, has_date, has_number, names, question_kind
+from ingest.lang import detect_language
 
 CANDIDATE_PASSAGES = 8  # the reranker reorders the hybrid top 8 (the answer is in them 97% of the time)
 CROSS_LINGUAL = ("ru", "en")  # questions that share almost no words with an Uzbek article

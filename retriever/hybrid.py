@@ -36,18 +36,12 @@ from pydantic import ConfigDict
 from rank_bm25 import BM25Okapi
 
 from ingest.index import Store
+from ingest.lang import referring_words, words
 from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
-
-# Words that point back to an earlier turn ("its president?", "Унинг президенти ким?").
-_REFERRING = set(
-    "у унинг уни унга улар уларнинг бу шу ушбу ўша у ерда u uning uni unga ular ularning bu shu şu "
-    "o'sha öşa он она оно они его её ее их ему ей там этот эта это этого этой тот "
-    "he she it its his her they their them there that this those these".split()
-)
-
+_APOSTROPHE = re.compile("[‘’ʻʼ`]")
 
 @dataclass
 class Query:
@@ -63,8 +57,8 @@ class Query:
 
 def is_follow_up(question: str) -> bool:
     """Short questions and questions with a pronoun that refers back need the previous turn."""
-    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", question.lower())
-    return len(words) <= 3 or any(w in _REFERRING for w in words)
+    found = [_APOSTROPHE.sub("'", w) for w in words(question.lower(), letters=True)]
+    return len(found) <= 3 or any(w in referring_words() for w in found)
 
 
 def make_query(question: str, history: Sequence[str] | None = None, max_turns: int = 4) -> Query:
@@ -114,7 +108,7 @@ class HybridRetriever(BaseRetriever):
         self._bm25 = BM25Okapi([toks or ["\x00"] for toks in corpus])
         self._vocab = {t for toks in corpus for t in toks}
         terms = [c.get("latent_terms") for c in store.chunks]
-        if self.latent_weight and store.chunks and all(terms) and hasattr(self.embedder, "latent_terms"):
+        if self.latent_weight and store.chunks and all(terms) and self.embedder.has_latent_terms:
             ids = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in terms])
             self._latent_terms_seen = int(ids.max(initial=-1)) + 1
             self._latent_vocab = np.zeros(self._latent_terms_seen, dtype=bool)

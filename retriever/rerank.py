@@ -38,7 +38,7 @@ from retriever.features import (
     answerability_features,
 )
 from retriever.hybrid import Query
-from savol.errors import SavolError
+from ingest.errors import SavolError
 
 log = logging.getLogger("savol")
 

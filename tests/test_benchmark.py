@@ -6,7 +6,7 @@ from eval.benchmark import main as eval_main
 from eval.benchmark import run_benchmark, trained_keys
 from eval.dataset import load_dataset
 from eval.metrics import bootstrap_ci
-from savol.settings import PROJECT_ROOT
+from ingest.settings import PROJECT_ROOT
 
 # Fixed subset: every 5th item of qa.jsonl from the first 150, plus the first unanswerables.
 SUBSET_STEP = 5

@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-import chat_app
+import page.app as page_app
 from ingest.corpus import read_source
-from savol.feedback import FEEDBACK_FILE
-from savol.language import refusal
-from savol.page_text import TEXTS
+from tests.conftest import ARTICLE
+from page.feedback import FEEDBACK_FILE
+from answering.answer import refusal
+from page.text import TEXTS
 from tests.browser import (
     DESKTOP, PHONE, SIZES, ask, bot_messages, in_viewport, needs_chromium, open_page, screenshot,
 )
@@ -135,7 +136,7 @@ def test_whole_article_and_the_original(browser, url, article_path, app, tmp_pat
     """The header links to the original; the whole article opens on the page, numbered like the citations."""
     page = open_page(browser, url, size)
     link = page.locator("#savol-header a.savol-original")
-    assert link.get_attribute("href") == app.settings.article_url
+    assert link.get_attribute("href") == read_source(article_path).meta.publisher_url
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     paragraphs = read_source(article_path).paragraphs
     page.locator("#savol-article summary").click()
@@ -155,9 +156,9 @@ def test_phone_width_fits_without_sideways_scrolling(browser, url, tmp_path):
     The question comes from a clicked example, which must send it without typing.
     """
     page = open_page(browser, url, PHONE)
-    page.get_by_text(chat_app.EXAMPLES[3], exact=True).click()
+    page.get_by_text(read_source(ARTICLE).meta.examples[3], exact=True).click()
     page.wait_for_selector("#savol-chat .savol-sources", timeout=30_000)
-    assert chat_app.EXAMPLES[3] in page.locator("#savol-chat").inner_text()
+    assert read_source(ARTICLE).meta.examples[3] in page.locator("#savol-chat").inner_text()
     bot_messages(page).last.locator(".savol-sources summary").click()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from savol.page_text import TEXTS
+from page.text import TEXTS
 from tests.browser import ANSWER_TIMEOUT_MS, SIZES, needs_chromium, open_page
 from tests.page_client import PASSWORD, USER
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from savol.page_text import TEXTS
+from page.text import TEXTS
 from tests.browser import DESKTOP, PHONE, ask, needs_chromium, open_page, screenshot, wait_for_answers
 from tests.llm_fakes import SlowChat, llm_app
 

@@ -11,12 +11,14 @@ import gradio as gr
 import pytest
 from gradio_client.exceptions import AppError
 
-import chat_app
-from savol import page
-from savol.answer import Answer, Citation
-from savol.errors import SavolError
-from savol.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
-from savol.page_text import TEXTS
+import page.app as page_app
+from page import render
+from answering.answer import Answer, Citation
+from ingest.errors import SavolError
+from ingest.corpus import read_source
+from page.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
+from tests.conftest import ARTICLE
+from page.text import TEXTS
 from tests.page_client import fn_index, plain, request
 
 FOUR_LANGUAGES = [
@@ -37,7 +39,7 @@ MULTI_SENTENCE = [
     "Санаэ Такаичи нима деди?",
 ]
 def last_text(history: list) -> str:
-    return chat_app._text(history[-1]["content"])
+    return page_app._text(history[-1]["content"])
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +127,7 @@ def test_refusal_still_shows_closest_passages(client):
     answer = last_text(history)
     assert plain(answer) == "The article does not say."
     assert TEXTS["en"].closest in answer
-    assert answer.count('class="savol-src"') == page.CLOSEST_SHOWN
+    assert answer.count('class="savol-src"') == render.CLOSEST_SHOWN
 
 
 def test_public_api_is_only_ask(client):
@@ -174,9 +176,9 @@ def test_direct_post_cannot_skip_the_queue(url, path, event):
 def test_respond_streams_sentence_by_sentence(app, multi_sentence):
     """`respond` is a plain generator: question first, then one more quoted sentence per step, and
     last the whole answer with its sources under it."""
-    steps = list(chat_app.respond(multi_sentence, [], app=app))
+    steps = list(page_app.respond(multi_sentence, [], app=app))
     box, first, _, _ = steps[0]
-    assert box == "" and chat_app.question_text(first[-1]["content"]) == multi_sentence
+    assert box == "" and page_app.question_text(first[-1]["content"]) == multi_sentence
     texts = [plain(s[1][-1]["content"]) for s in steps[1:-1]]
     assert len(texts) >= 2
     assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:]))
@@ -195,7 +197,7 @@ def test_follow_up_passes_only_earlier_user_turns(app, monkeypatch):
         {"role": "user", "content": HITACHI},
         {"role": "assistant", "content": "Another answer. [1]"},
     ]
-    final = list(chat_app.respond(FOLLOW_UP, history, app=app))[-1][1]
+    final = list(page_app.respond(FOLLOW_UP, history, app=app))[-1][1]
     assert seen == [["first?", HITACHI]]
     assert PRESIDENT in final[-1]["content"]
 
@@ -203,7 +205,7 @@ def test_follow_up_passes_only_earlier_user_turns(app, monkeypatch):
 def test_markers_link_to_their_passage_and_quote(app):
     """Each [n] in the chat points at its passage and quotes, so a click can show it in context."""
     result = app.ask(HITACHI)
-    shown = page.answer_markdown(result, "uz-Cyrl")
+    shown = render.answer_markdown(result, "uz-Cyrl")
     c = result.citations[0]
     assert re.search(rf"\(#cite-{c.chunk_id}(-\d+-\d+)*-{c.quote_start}-{c.quote_end}[-\d]*\)", shown)
     assert plain(shown) == result.answer
@@ -214,7 +216,7 @@ def test_answer_markdown_escapes_and_links_every_marker():
     cites = [Citation(n, f"c{n}", "T", "2025-12-20", n, f"Quote {n}.", f"Quote {n}.", 0, 8) for n in (1, 2)]
     answer = Answer("q?", "A *b*. [1] C. [2] D. [1]", False, "en", citations=cites,
                     sentences=[("Quote 1.", 1), ("Quote 2.", 2), ("Quote 1.", 1)])
-    shown = page.answer_markdown(answer, "en")
+    shown = render.answer_markdown(answer, "en")
     assert shown.count("#cite-c1-0-8") == 2 and "\\*b\\*" in shown
 
 
@@ -224,7 +226,7 @@ def test_context_shows_neighbours_and_marks_the_quote(app):
     chunk = store.chunks[5]
     sentence = store.sentences[chunk["sentence_ids"][0]]
     start = chunk["text"].find(sentence["text"])
-    page = chat_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}", "uz-Cyrl")
+    page = page_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}", "uz-Cyrl")
     assert f"<mark>{html.escape(sentence['text'])}</mark>" in page
     assert page.count('class="savol-around"') == 2
     first_words = html.escape(store.chunks[6]["text"].split()[0])
@@ -234,12 +236,12 @@ def test_context_shows_neighbours_and_marks_the_quote(app):
 @pytest.mark.parametrize("cite", ["", "cite-nothere-1-2", "<script>", "cite-abc-1-2-3", None])
 def test_context_for_an_unknown_passage_is_a_message(app, cite):
     """The browser sends the reference; a stale or forged one gets a message, not an error."""
-    assert html.escape(TEXTS["uz-Cyrl"].gone) in chat_app.context_html(app.store, cite)
+    assert html.escape(TEXTS["uz-Cyrl"].gone) in page_app.context_html(app.store, cite)
 
 
 def test_header_names_title_date_and_outlet(app):
     """The page says which article it answers from, when it was published, and by whom."""
-    page = chat_app.header_html(app.store, app.settings.article_url)
+    page = page_app.header_html(app.store, [read_source(ARTICLE)], app.settings.article_url)
     chunk = app.store.chunks[0]
     assert html.escape(chunk["title"]) in page and chunk["date"] in page and "Kazinform" in page
 
@@ -250,9 +252,9 @@ def _like(index: int, liked=True, value="") -> gr.LikeData:
 
 def test_like_appends_question_answer_citations_vote_and_time(app, tmp_path):
     """A vote is one JSONL line with everything needed to review the answer later."""
-    _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
-    chat_app.on_like(history, turns, _like(1, liked=False), feedback_dir=tmp_path)
-    chat_app.on_like(history, turns, _like(1, liked=True), feedback_dir=tmp_path)
+    _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
+    page_app.on_like(history, turns, _like(1, liked=False), feedback_dir=tmp_path)
+    page_app.on_like(history, turns, _like(1, liked=True), feedback_dir=tmp_path)
     lines = [json.loads(x) for x in (tmp_path / FEEDBACK_FILE).read_text(encoding="utf-8").splitlines()]
     assert [x["vote"] for x in lines] == ["dislike", "like"]
     record = lines[0]
@@ -266,10 +268,10 @@ def test_unwritable_feedback_folder_warns_and_answering_goes_on(app, tmp_path):
     """A vote that cannot be saved is a notice, never a broken page: the next answer still comes."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
+    _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
     with pytest.warns(UserWarning, match=TEXTS["uz-Cyrl"].feedback_failed):
-        chat_app.on_like(history, turns, _like(1), feedback_dir=blocker / "feedback")
-    final = list(chat_app.respond(FOLLOW_UP, history, turns, app=app))[-1][1]
+        page_app.on_like(history, turns, _like(1), feedback_dir=blocker / "feedback")
+    final = list(page_app.respond(FOLLOW_UP, history, turns, app=app))[-1][1]
     assert PRESIDENT in final[-1]["content"]
 
 
@@ -285,23 +287,23 @@ def test_unexpected_error_in_respond_is_a_generic_notice(app, monkeypatch):
     never leaks a traceback."""
     monkeypatch.setattr(app, "stream", lambda q, history=None: 1 / 0)
     with pytest.warns(UserWarning, match=TEXTS["ru"].unexpected):
-        steps = list(chat_app.respond("Кто губернатор Токио?", [], app=app))
+        steps = list(page_app.respond("Кто губернатор Токио?", [], app=app))
     assert steps[-1][0] == "Кто губернатор Токио?" and steps[-1][1] == []
 
 
 def test_main_turns_errors_into_one_line_and_exit_code(app, tmp_path, capsys):
     """`savol serve` with a bad setting prints one line and exits non-zero, no traceback."""
     settings = replace(app.settings, auth="no-colon")
-    assert chat_app.main(settings) == 1
+    assert page_app.main(settings) == 1
     err = capsys.readouterr().err
     assert err.startswith("savol: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_launch_options_are_safe_by_default(app):
     """Local bind, no SSR, no extra readable paths; auth only when SAVOL_AUTH is set."""
-    options = chat_app.launch_options(app.settings)
+    options = page_app.launch_options(app.settings)
     assert options["server_name"] == "127.0.0.1" and options["ssr_mode"] is False
     assert "allowed_paths" not in options and options["auth"] is None
-    assert chat_app.launch_options(replace(app.settings, auth="ann:pw"))["auth"] == ("ann", "pw")
+    assert page_app.launch_options(replace(app.settings, auth="ann:pw"))["auth"] == ("ann", "pw")
     with pytest.raises(SavolError):
-        chat_app.launch_options(replace(app.settings, auth="ann"))
+        page_app.launch_options(replace(app.settings, auth="ann"))

@@ -3,7 +3,7 @@
 import pytest
 
 from eval.dataset import LANGS, load_dataset
-from savol.settings import PROJECT_ROOT
+from ingest.settings import PROJECT_ROOT
 
 EVAL = PROJECT_ROOT / "eval"
 DATASETS = [EVAL / "qa_dev.jsonl", EVAL / "qa.jsonl", EVAL / "qa_test.jsonl", EVAL / "qa_train.jsonl",

@@ -21,13 +21,14 @@ import gradio as gr
 import pytest
 from gradio_client import Client
 
-import chat_app
+import page.app as page_app
 from ingest.index import _point_current, current_version, load_store
-from savol import cli, feedback
-from savol.chain import Savol
-from savol.errors import IndexCorrupt
-from savol.page_text import TEXTS
-from savol.settings import Settings
+from page import feedback
+from savol import cli
+from answering.chain import Savol
+from ingest.errors import IndexCorrupt
+from page.text import TEXTS
+from ingest.settings import Settings
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -75,7 +76,7 @@ def test_ingest_while_serving_fails_no_question(live, serve_page):
                 if endpoint == "ask":
                     text = _ask(client, GOOD)
                 else:
-                    text = chat_app._text(client.submit(GOOD, [], api_name="/chat").result()[1][-1]["content"])
+                    text = page_app._text(client.submit(GOOD, [], api_name="/chat").result()[1][-1]["content"])
                 answers.append(text)
             except Exception as exc:
                 errors.append(exc)
@@ -176,7 +177,7 @@ def test_damaged_current_keeps_the_loaded_version_serving(settings, index_copy, 
             assert GOVERNOR in _ask(client, GOOD)
             assert "Hitachi" in _ask(client, HITACHI)
             chat = client.submit(GOOD, [], api_name="/chat").result()[1]
-            assert GOVERNOR in chat_app._text(chat[-1]["content"])
+            assert GOVERNOR in page_app._text(chat[-1]["content"])
         assert served.store.version == old
         kept = [r.getMessage() for r in caplog.records if r.name == "savol"]
         assert len(kept) == 1 and kept[0].startswith(f"keeping index version {old}: ")
@@ -206,15 +207,15 @@ def test_feedback_file_stops_growing_at_its_cap(app, tmp_path, monkeypatch):
     """Votes sent in a loop cannot fill the disk: past the cap they are refused with a notice,
     the file keeps whole lines, and the page goes on answering."""
     monkeypatch.setattr(feedback, "MAX_FEEDBACK_BYTES", 5_000)
-    _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
+    _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
     vote = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
     with pytest.warns(UserWarning, match=TEXTS["uz-Cyrl"].feedback_failed):  # the page speaks the reader's language
         for _ in range(50):
-            chat_app.on_like(history, turns, vote, feedback_dir=tmp_path)
+            page_app.on_like(history, turns, vote, feedback_dir=tmp_path)
     path = feedback.feedback_path(tmp_path)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert 0 < path.stat().st_size <= 5_000 and all(json.loads(line)["vote"] == "like" for line in lines)
     with pytest.raises(feedback.FeedbackNotSaved, match="has reached 5,000 bytes"):
         feedback.record_vote(tmp_path, vote="like", question="q", answer="a" * 5_000)
-    final = list(chat_app.respond(GOOD, [], app=app))[-1][1]
+    final = list(page_app.respond(GOOD, [], app=app))[-1][1]
     assert GOVERNOR in final[-1]["content"]

@@ -14,9 +14,9 @@ import pytest
 import ingest.index as index_mod
 from ingest.embeddings import get_embedder
 from ingest.index import build_index, current_version, load_store
-from savol.chain import Savol
-from savol.errors import CorpusError, EmbedderMismatch, IndexCorrupt, IndexMissing
-from savol.settings import Settings
+from answering.chain import Savol
+from ingest.errors import CorpusError, EmbedderMismatch, IndexCorrupt, IndexMissing
+from ingest.settings import Settings
 
 DOC = (
     "date 2025-01-02 Test article\n"
@@ -133,7 +133,7 @@ KILLED_INGEST = """
 import os, signal, sys
 import ingest.index as index
 from ingest.embeddings import get_embedder
-from savol.settings import Settings
+from ingest.settings import Settings
 module, name = sys.argv[3].split(".")
 real = getattr(getattr(index, module), name)
 def die(*args):

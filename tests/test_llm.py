@@ -18,13 +18,14 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from savol.chain import Savol
-from savol.errors import LLMUnavailable, SavolError
-from savol.language import refusal
-from savol.llm import build_messages, check_backend, load_chat_model
-from savol.llm.check import UNSUPPORTED_MARK, looks_like_instruction, split_claims
-from savol.llm.prompt import PASSAGES_CLOSE, PASSAGES_OPEN
-from savol.settings import Settings
+from answering.chain import Savol
+from ingest.errors import SavolError
+from answering.errors import LLMUnavailable
+from answering.answer import refusal
+from answering.llm import build_messages, check_backend, load_chat_model
+from answering.llm.check import UNSUPPORTED_MARK, looks_like_instruction, split_claims
+from answering.llm.prompt import PASSAGES_CLOSE, PASSAGES_OPEN
+from ingest.settings import Settings
 from tests.conftest import ARTICLE
 from tests.llm_fakes import (
     FACT, INJECTION, INVENTED, QUESTION, QuotingChat, llm_app, n_with, retrieve, scripted,
@@ -112,7 +113,7 @@ def test_llm_refusal_is_a_refusal(settings):
 
 def test_marker_after_the_full_stop_belongs_to_that_sentence():
     """'… edi. [2]' cites sentence one, not sentence two."""
-    assert split_claims("Бир. [2] Икки [1, 3]") == [("Бир.", [2]), ("Икки", [1, 3])]
+    assert split_claims("Бир икки. [2] Уч тўрт [1, 3]") == [("Бир икки.", [2]), ("Уч тўрт", [1, 3])]
 
 
 def test_article_sentences_are_not_mistaken_for_instructions(app):
@@ -272,10 +273,10 @@ def test_benchmark_llm_config_reports_support_and_fallbacks(settings, built_inde
     """`savol eval --config llm` adds the share of supported sentences and the fallback rate to the table."""
     import eval.benchmark as benchmark
     from eval.dataset import load_dataset
-    from savol.settings import PROJECT_ROOT
+    from ingest.settings import PROJECT_ROOT
 
     monkeypatch.setattr(benchmark, "build_settings", lambda base, workdir: (replace(base, index_dir=built_index), 0))
-    monkeypatch.setattr("savol.chain.load_chat_model", lambda spec, timeout: QuotingChat())
+    monkeypatch.setattr("answering.chain.load_chat_model", lambda spec, timeout: QuotingChat())
     items = load_dataset(PROJECT_ROOT / "eval" / "qa.jsonl")[:4]
     report = benchmark.run_benchmark(items, ["llm"], replace(settings, llm="openai:quoting"))
     overall = report["metrics"]["llm"]["overall"]
@@ -304,11 +305,11 @@ def replace_text(doc, extra: str):
 
 def test_page_streams_llm_tokens_and_links_markers(settings, docs):
     """On the chat page an LLM answer grows token by token and its marker links to the supported quote."""
-    import chat_app
+    import page.app as page_app
 
     first = re.split(r"(?<=[.!?])\s+", docs[0].page_content.strip())[0]
     model = GenericFakeChatModel(messages=iter([AIMessage(content=f"{first} [1]")]))
-    steps = [out[1][-1]["content"] for out in chat_app.respond(QUESTION, [], app=llm_app(settings, model))][1:]
+    steps = [out[1][-1]["content"] for out in page_app.respond(QUESTION, [], app=llm_app(settings, model))][1:]
     assert len(steps) > 3, "tokens should arrive one by one"
     assert len(steps[-1]) > len(steps[0])
     final = steps[-1]
@@ -317,9 +318,9 @@ def test_page_streams_llm_tokens_and_links_markers(settings, docs):
 
 def test_page_shows_why_it_fell_back(settings):
     """When the LLM fails, the page shows the extractive answer and a note saying why."""
-    import chat_app
-    from savol.page_text import TEXTS
+    import page.app as page_app
+    from page.text import TEXTS
 
     model = scripted(ConnectionRefusedError("refused"), ConnectionRefusedError("refused"))
-    final = list(chat_app.respond(QUESTION, [], app=llm_app(settings, model)))[-1][1][-1]["content"]
+    final = list(page_app.respond(QUESTION, [], app=llm_app(settings, model)))[-1][1][-1]["content"]
     assert f"> {TEXTS['uz-Cyrl'].note}:" in final and "(#cite-" in final

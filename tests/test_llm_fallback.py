@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from eval.load import free_port
-from savol.chain import Savol
-from savol.llm.answerer import retry_after
+from answering.chain import Savol
+from answering.llm.answerer import retry_after
 from tests.llm_fakes import (
     FACT, QUESTION, TIMEOUT_S, SlowChat, StatusError, llm_app, n_with, scripted,
 )
@@ -117,7 +117,7 @@ def test_cli_closed_port_prints_the_note_not_a_traceback(built_index):
 def test_retry_waits_as_long_as_the_server_asks(settings, docs, monkeypatch):
     """A 429 with ``Retry-After: 0.3`` is retried after 0.3 s, not the default second."""
     waits = []
-    monkeypatch.setattr("savol.llm.answerer.time.sleep", waits.append)
+    monkeypatch.setattr("answering.llm.answerer.time.sleep", waits.append)
     model = scripted(StatusError(429, retry_after="0.3"), f"{FACT} [{n_with(docs, 'Такаичи')}]")
     result = llm_app(settings, model).ask(QUESTION)
     assert result.answerer.startswith("llm:") and model.calls == 2 and waits == [0.3]
@@ -126,7 +126,7 @@ def test_retry_waits_as_long_as_the_server_asks(settings, docs, monkeypatch):
 def test_a_wait_longer_than_the_timeout_is_not_waited_for(settings, app, monkeypatch):
     """Told to come back in two minutes, savol answers with quotes now and says why."""
     waits = []
-    monkeypatch.setattr("savol.llm.answerer.time.sleep", waits.append)
+    monkeypatch.setattr("answering.llm.answerer.time.sleep", waits.append)
     model = scripted(StatusError(503, retry_after="120"), f"{FACT} [1]")
     result = llm_app(settings, model, timeout=30.0).ask(QUESTION)
     assert result.answerer == "extractive" and model.calls == 1 and waits == []

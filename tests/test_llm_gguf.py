@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import pytest
 
-from savol.chain import Savol
-from savol.llm.check import MARKER, UNSUPPORTED_MARK
+from answering.chain import Savol
+from answering.llm.check import MARKER, UNSUPPORTED_MARK
 from tests.llm_fakes import QUESTION
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install -e '.[llamacpp]'")

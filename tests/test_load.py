@@ -17,11 +17,11 @@ import pytest
 from gradio_client import Client
 from gradio_client.utils import QueueError
 
-import chat_app
+import page.app as page_app
 from eval import load
 from eval.dataset import load_dataset
-from savol.chain import Savol
-from savol.settings import PROJECT_ROOT
+from answering.chain import Savol
+from ingest.settings import PROJECT_ROOT
 from tests.page_client import call, plain
 
 GOOD = "Кто губернатор Токио?"
@@ -128,16 +128,16 @@ def test_two_readers_never_see_each_others_history(app, url):
     for key, other in (("a", "b"), ("b", "a")):
         assert len(seen[key]) == 3
         for history in seen[key]:
-            texts = [chat_app._text(m["content"]) for m in history]
-            assert chat_app.question_text(texts[0]) == firsts[key]  # shown Markdown-escaped
-            assert not any(firsts[other] in chat_app.question_text(t) for t in texts)
+            texts = [page_app._text(m["content"]) for m in history]
+            assert page_app.question_text(texts[0]) == firsts[key]  # shown Markdown-escaped
+            assert not any(firsts[other] in page_app.question_text(t) for t in texts)
             assert plain(texts[-1]) == expected[key]
 
 
 def test_session_state_is_bounded(app, serve_page, monkeypatch):
     """Every `/ask` call is a new session; past MAX_SESSIONS the oldest are dropped, so memory is bounded."""
-    monkeypatch.setattr(chat_app, "MAX_SESSIONS", 5)
-    demo = chat_app.build_app(app)
+    monkeypatch.setattr(page_app, "MAX_SESSIONS", 5)
+    demo = page_app.build_app(app)
     with serve_page(app, demo=demo) as url:
         for _ in range(12):
             assert call(url, "ask", [GOOD, None])[0] == "complete"

@@ -16,9 +16,9 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
-import chat_app
-from savol.chain import Savol
-from savol.errors import SavolError
+import page.app as page_app
+from answering.chain import Savol
+from ingest.errors import SavolError
 from tests.page_client import PASSWORD, USER, login, request, status
 
 GOOD = "Кто губернатор Токио?"
@@ -92,7 +92,7 @@ def test_unreadable_login_form_is_refused(locked, content_type, body):
 def test_auth_user_with_surrounding_spaces_is_a_setting_error(app):
     """Such a user could never log in (Gradio strips what is typed): `savol serve` says so at start."""
     with pytest.raises(SavolError, match="SAVOL_AUTH"):
-        chat_app.launch_options(replace(app.settings, auth=f" {USER}:{PASSWORD}"))
+        page_app.launch_options(replace(app.settings, auth=f" {USER}:{PASSWORD}"))
 
 
 def test_right_credentials_are_let_in(locked):
@@ -191,7 +191,7 @@ def test_anonymous_cancel_cannot_stop_a_readers_answer(settings, serve_page, mon
         yield from real_stream(question, history)
 
     monkeypatch.setattr(served, "stream", held_stream)  # what the page's chat answers with
-    demo = chat_app.build_app(served)
+    demo = page_app.build_app(served)
     chat = next(i for i, fn in demo.fns.items() if fn.api_name == "chat")
     with serve_page(served, demo=demo, auth=f"{USER}:{PASSWORD}") as url:
         reader = Client(url, auth=(USER, PASSWORD), verbose=False)
@@ -213,4 +213,4 @@ def test_anonymous_cancel_cannot_stop_a_readers_answer(settings, serve_page, mon
         outputs = job.result(timeout=30)  # open routes: it never comes
     assert codes == [401, 401, 401]
     _, history, _ = outputs
-    assert history and GOVERNOR in chat_app._text(history[-1]["content"])
+    assert history and GOVERNOR in page_app._text(history[-1]["content"])

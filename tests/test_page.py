@@ -11,14 +11,14 @@ from dataclasses import replace
 import pytest
 from markdown_it import MarkdownIt
 
-import chat_app
-from ingest.corpus import read_source
-from savol import page
-from savol.answer import Answer, Citation
-from savol.errors import SavolError
-from savol.language import refusal
-from savol.page_text import TEXTS
-from savol.settings import Settings
+import page.app as page_app
+from ingest.corpus import list_corpus, read_source
+from page import render
+from answering.answer import Answer, Citation
+from ingest.errors import SavolError
+from answering.answer import refusal
+from page.text import TEXTS
+from ingest.settings import Settings
 from tests.page_client import plain, request
 
 HITACHI = "Hitachi Construction Machinery нима қилади?"
@@ -37,7 +37,7 @@ MARKUP = ('1. <img src="http://198.51.100.9/q.png" onerror="alert(1)"> ![m](http
 
 
 def final_message(app, question, history=(), turns=None) -> str:
-    return list(chat_app.respond(question, list(history), turns, app=app))[-1][1][-1]["content"]
+    return list(page_app.respond(question, list(history), turns, app=app))[-1][1][-1]["content"]
 
 
 # ---------------------------------------------------------------- item 8: sources belong to each answer
@@ -45,9 +45,9 @@ def final_message(app, question, history=(), turns=None) -> str:
 
 def test_each_answer_carries_its_own_sources(app):
     """An answer keeps its own sources (paragraph and passage, quote marked) however many answers follow."""
-    _, history, _, turns = list(chat_app.respond(HITACHI, [], app=app))[-1]
+    _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
     first = history[-1]["content"]
-    _, history, _, _ = list(chat_app.respond(MET, history, turns, app=app))[-1]
+    _, history, _, _ = list(page_app.respond(MET, history, turns, app=app))[-1]
     assert history[1]["content"] == first
     result = app.ask(HITACHI)
     t = TEXTS["uz-Cyrl"]
@@ -102,7 +102,7 @@ def test_one_marker_for_consecutive_quotes_from_one_passage(app, monkeypatch):
 
 def test_question_markup_is_shown_as_text(app):
     """HTML, images, links, entities and list markers in a question render as the text typed, nothing more."""
-    shown = list(chat_app.respond(MARKUP, [], app=app))[0][1][-1]["content"]
+    shown = list(page_app.respond(MARKUP, [], app=app))[0][1][-1]["content"]
     rendered = MarkdownIt("commonmark").render(shown)
     assert "<img" not in rendered and "<a" not in rendered and "<ol" not in rendered and "<em" not in rendered
     assert html.unescape(re.sub(r"</?p>", "", rendered)).strip() == MARKUP
@@ -110,11 +110,11 @@ def test_question_markup_is_shown_as_text(app):
 
 def test_follow_up_reads_earlier_questions_as_typed(app, monkeypatch):
     """The shown question is escaped for display; retrieval still gets the reader's words back."""
-    _, history, _, _ = list(chat_app.respond(MARKUP, [], app=app))[-1]
+    _, history, _, _ = list(page_app.respond(MARKUP, [], app=app))[-1]
     seen = []
     real_stream = app.stream
     monkeypatch.setattr(app, "stream", lambda q, history=None: seen.append(history) or real_stream(q, history))
-    list(chat_app.respond(FOLLOW_UP, history, app=app))
+    list(page_app.respond(FOLLOW_UP, history, app=app))
     assert seen == [[MARKUP]]
 
 
@@ -128,7 +128,7 @@ def test_chat_speaks_the_reader_language(client, question, lang):
     _, history, _ = job.result()
     panel = job.outputs()[0][2]  # set with the question; later steps leave it (and the box) alone
     t = TEXTS[lang]
-    answer = chat_app._text(history[-1]["content"])
+    answer = page_app._text(history[-1]["content"])
     assert f'lang="{lang}"' in panel and html.escape(t.context_hint) in panel
     assert f"<summary>{t.sources}" in answer
     assert all(other.sources not in answer for name, other in TEXTS.items() if name != lang)
@@ -137,9 +137,9 @@ def test_chat_speaks_the_reader_language(client, question, lang):
 def test_refusal_and_its_heading_share_the_reader_language(client):
     """No English refusal under an Uzbek heading: both, and the closest passages' labels, are English."""
     _, history, _ = client.submit(OFF_TOPIC, [], api_name="/chat").result()
-    answer = chat_app._text(history[-1]["content"])
+    answer = page_app._text(history[-1]["content"])
     assert plain(answer) == refusal("en")
-    assert f"<summary>{TEXTS['en'].closest}" in answer and answer.count('class="savol-src"') == page.CLOSEST_SHOWN
+    assert f"<summary>{TEXTS['en'].closest}" in answer and answer.count('class="savol-src"') == render.CLOSEST_SHOWN
     assert TEXTS["uz-Cyrl"].closest not in answer and "хатбоши" not in answer
 
 
@@ -151,32 +151,32 @@ def test_refusal_and_its_heading_share_the_reader_language(client):
 def test_refused_question_notice_speaks_its_language(app, question, lang, reason):
     """A question the page cannot take is refused in the reader's language, title and reason."""
     with pytest.warns(UserWarning, match=f"{re.escape(TEXTS[lang].bad_question)}: .*{reason}"):
-        list(chat_app.respond(question, [], app=app))
+        list(page_app.respond(question, [], app=app))
 
 
 def test_empty_question_notice_keeps_the_reader_language(app):
     """An empty question has no language of its own: the notice follows the reader's last question."""
     history = [{"role": "user", "content": "Кто губернатор Токио?"}, {"role": "assistant", "content": "Ответ. [1]"}]
     with pytest.warns(UserWarning, match=TEXTS["ru"].bad_question):
-        list(chat_app.respond("   ", history, app=app))
+        list(page_app.respond("   ", history, app=app))
 
 
 def test_feedback_notice_speaks_the_reader_language(app, tmp_path):
     """A vote that cannot be saved is announced in the language the reader asked in."""
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    _, history, _, turns = list(chat_app.respond("Who is the governor of Tokyo?", [], app=app))[-1]
+    _, history, _, turns = list(page_app.respond("Who is the governor of Tokyo?", [], app=app))[-1]
     import gradio as gr
 
     with pytest.warns(UserWarning, match=re.escape(TEXTS["en"].feedback_failed)):
-        chat_app.on_like(history, turns, gr.LikeData(None, {"index": 1, "value": "", "liked": True}),
+        page_app.on_like(history, turns, gr.LikeData(None, {"index": 1, "value": "", "liked": True}),
                          feedback_dir=blocker / "feedback")
 
 
 def test_passage_in_context_speaks_the_reader_language(app):
     """The context panel's heading and paragraph label are in the language the page shows."""
     chunk = app.store.chunks[5]
-    shown = page.context_html(app.store, f"cite-{chunk['id']}", "en")
+    shown = render.context_html(app.store, f"cite-{chunk['id']}", "en")
     assert f"{TEXTS['en'].in_context}: {TEXTS['en'].paragraph.format(chunk['paragraph'])}" in shown
     assert 'lang="en"' in shown
 
@@ -193,9 +193,13 @@ def test_page_text_tables_are_complete():
 # ---------------------------------------------------------------- item 11: the original and the whole article
 
 
+def _articles(app):
+    return [read_source(path) for path in list_corpus(app.settings.corpus_dir)]
+
+
 def test_header_links_to_the_publisher_when_the_article_address_is_unknown(app):
     """The corpus has no address for the article: the link says it leads to Kazinform's site, not the article."""
-    header = page.header_html(app.store, app.settings.article_url)
+    header = render.header_html(app.store, _articles(app), app.settings.article_url)
     link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', header)
     assert link.group(1) == "https://kazinform.kz/uz/"
     assert 'target="_blank"' in link.group(0) and 'rel="noopener noreferrer"' in link.group(0)
@@ -211,14 +215,14 @@ def test_article_address_setting_names_the_original():
 
 
 def test_original_link_text_when_the_address_is_set(app):
-    header = page.header_html(app.store, "https://kazinform.kz/uz/some-article-id")
+    header = render.header_html(app.store, _articles(app), "https://kazinform.kz/uz/some-article-id")
     assert TEXTS["uz-Cyrl"].original in header and 'href="https://kazinform.kz/uz/some-article-id"' in header
 
 
 def test_whole_article_is_numbered_like_the_citations(app, article_path):
     """Each paragraph of the article is on the page under the number its citations carry."""
     source = read_source(article_path)
-    shown = page.article_html([source])
+    shown = render.article_html([source])
     for p in source.paragraphs:
         assert re.search(rf'id="savol-p-{p.number}"[^>]*>.*?{re.escape(html.escape(p.text))}', shown)
     for c in app.ask(HITACHI).citations:
@@ -231,7 +235,7 @@ def test_whole_article_is_escaped(article_path):
     source = read_source(article_path)
     first = source.paragraphs[0]
     trapped = replace(source, paragraphs=(replace(first, text="<script>x()</script> & <img src=x>"),))
-    shown = page.article_html([trapped])
+    shown = render.article_html([trapped])
     assert "<script>" not in shown and "<img" not in shown and "&lt;script&gt;" in shown
 
 

@@ -10,7 +10,7 @@ import pytest
 from retriever.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from retriever.hybrid import make_query
 from retriever.rerank import MODEL_PATH, ModelUnusable, RerankerWeights, load_reranker
-from savol.settings import PROJECT_ROOT
+from ingest.settings import PROJECT_ROOT
 
 
 def test_shipped_weights_are_json_for_the_bundled_embedder(app):

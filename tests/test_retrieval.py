@@ -183,7 +183,7 @@ def test_json_shape(app):
 )
 def test_question_language(question, lang):
     """Refusals and the page answer in the reader's language."""
-    from savol.language import detect_language
+    from ingest.lang import detect_language
 
     assert detect_language(question) == lang
 

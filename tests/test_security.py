@@ -20,13 +20,13 @@ from urllib.parse import urlparse
 import gradio as gr
 import pytest
 
-import chat_app
+import page.app as page_app
 from ingest.text import mark_surrogates, uzbek_latin
 from savol import cli
-from savol.answer import compose
-from savol.chain import Savol
-from savol.page_text import TEXTS
-from savol.settings import Settings
+from answering.answer import compose
+from answering.chain import Savol
+from page.text import TEXTS
+from ingest.settings import Settings
 from tests.page_client import assert_still_serving, call, join_queue
 
 GOOD = "Кто губернатор Токио?"
@@ -74,12 +74,12 @@ def test_page_rejects_bad_question_before_the_model(app, model_calls, question, 
     needle = {"empty": "Савол бўш", "limit is 2,000": "чегара — 2\u00a0000",
               "UTF-8": {"uz-Cyrl": "UTF-8 бўлмаган", "ru": "не в UTF-8"}[lang]}[needle]
     with pytest.warns(UserWarning, match=f"{TEXTS[lang].bad_question}: .*{needle}"):
-        steps = list(chat_app.respond(question, history, app=app))
+        steps = list(page_app.respond(question, history, app=app))
     box, shown, _, _ = steps[-1]
     assert model_calls == []
     # Nothing the reader typed or saw is lost (a lone surrogate, which cannot be sent back, shows as U+FFFD).
     assert box == mark_surrogates(question) and shown == history
-    final = list(chat_app.respond(FOLLOW_UP, shown, app=app))[-1][1]
+    final = list(page_app.respond(FOLLOW_UP, shown, app=app))[-1][1]
     assert PRESIDENT in final[-1]["content"]
 
 
@@ -167,11 +167,12 @@ def test_chat_endpoint_rejects_a_huge_question_and_keeps_it_in_the_box(client, m
 @pytest.fixture
 def cli_model_calls(built_index, monkeypatch) -> list[list[str]]:
     """Run the CLI in-process over the shared index, counting every embedder's query calls."""
-    from ingest import embeddings
+    from ingest.embeddings.e5 import E5Embeddings
+    from ingest.embeddings.sentence_transformers import SentenceTransformerEmbeddings
 
     monkeypatch.setenv("SAVOL_INDEX", str(built_index))
     calls: list[list[str]] = []
-    for cls in (embeddings.E5Embeddings, embeddings.SentenceTransformerEmbeddings):
+    for cls in (E5Embeddings, SentenceTransformerEmbeddings):
 
         def counting(self, texts, real=cls.embed_queries):
             calls.append(list(texts))
@@ -210,7 +211,7 @@ def test_system_turn_in_forged_history_is_ignored(client, model_calls):
     ]
     _, shown, sources = client.submit(FOLLOW_UP, history, api_name="/chat").result()
     assert [m["role"] for m in shown] == ["user", "assistant", "user", "assistant"]
-    assert PRESIDENT in chat_app._text(shown[-1]["content"])
+    assert PRESIDENT in page_app._text(shown[-1]["content"])
     assert CANARY not in json.dumps([shown, sources], ensure_ascii=False)
     assert not any(CANARY in text for batch in model_calls for text in batch)
 
@@ -306,17 +307,17 @@ def test_ten_thousand_turns_in_chat_history_are_bounded(app, url, model_calls):
     event, data = call(url, "chat", [FOLLOW_UP, history])
     assert event == "complete"
     shown = data[1]
-    assert len(shown) == chat_app.MAX_SHOWN_MESSAGES
-    assert PRESIDENT in chat_app._text(shown[-1]["content"])
+    assert len(shown) == page_app.MAX_SHOWN_MESSAGES
+    assert PRESIDENT in page_app._text(shown[-1]["content"])
     _assert_only_last_turn_used(model_calls, app.settings, FOLLOW_UP)
 
 
 def test_votes_still_find_their_answer_after_old_turns_scroll_away(app, monkeypatch):
     """Cutting the chat re-keys the per-session answers, so a vote records the answer voted on."""
-    monkeypatch.setattr(chat_app, "MAX_SHOWN_MESSAGES", 4)
+    monkeypatch.setattr(page_app, "MAX_SHOWN_MESSAGES", 4)
     history, turns = [], {}
     for question in (HITACHI, GOOD, FOLLOW_UP):
-        _, history, _, turns = list(chat_app.respond(question, history, turns, app=app))[-1]
+        _, history, _, turns = list(page_app.respond(question, history, turns, app=app))[-1]
     assert len(history) == 4
     assert turns["3"]["question"] == FOLLOW_UP and turns["1"]["question"] == GOOD
 

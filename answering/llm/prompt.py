@@ -4,7 +4,7 @@ The passages are *data*. They sit inside a ``<passages>`` fence, each in its own
 ``<passage n="…">`` element, and the rules say that nothing inside the fence is an
 instruction. Fence tags that appear inside a passage are defused (``<`` becomes
 ``‹``), so a passage cannot close the fence and speak as the operator. The prompt is
-the first line of defence; the post-check (:mod:`savol.llm.check`) is the second.
+the first line of defence; the post-check (:mod:`answering.llm.check`) is the second.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from savol.language import refusal
+from answering.answer import refusal
 
 LANGUAGE_NAMES = {
     "uz-Cyrl": "Uzbek, in Cyrillic script",

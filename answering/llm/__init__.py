@@ -4,9 +4,9 @@
 answerer stays the default and is the fallback whenever the LLM's answer cannot be shown.
 """
 
-from savol.llm.answerer import LLMAnswerer
-from savol.llm.backends import check_backend, load_chat_model, parse_spec
-from savol.llm.check import SupportChecker
-from savol.llm.prompt import build_messages
+from answering.llm.answerer import LLMAnswerer
+from answering.llm.backends import check_backend, load_chat_model, parse_spec
+from answering.llm.check import SupportChecker
+from answering.llm.prompt import build_messages
 
 __all__ = ["LLMAnswerer", "SupportChecker", "build_messages", "check_backend", "load_chat_model", "parse_spec"]

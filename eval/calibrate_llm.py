@@ -1,4 +1,4 @@
-"""Where SUPPORT_THRESHOLD comes from: ``python -m savol.llm.calibrate``.
+"""Where SUPPORT_THRESHOLD comes from: ``python -m eval.calibrate_llm``.
 
 Each answerable question of eval/qa_dev.jsonl becomes a claim, "question — gold answer.",
 scored (as the post-check scores it) against the passage holding its evidence (should
@@ -13,10 +13,10 @@ import numpy as np
 from eval.dataset import load_dataset
 from eval.metrics import relevant
 from retriever.hybrid import make_query
-from savol.chain import Savol
-from savol.language import LANGS
-from savol.llm.check import SUPPORT_THRESHOLD, SupportChecker
-from savol.settings import PROJECT_ROOT, Settings
+from answering.chain import Savol
+from ingest.lang import LANGS
+from answering.llm.check import SUPPORT_THRESHOLD, SupportChecker
+from ingest.settings import PROJECT_ROOT, Settings
 
 
 

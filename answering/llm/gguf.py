@@ -12,7 +12,9 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, SystemMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from savol.errors import LLMUnavailable
+from answering.errors import LLMUnavailable
+
+INSTALL_HINT = "gguf: needs llama-cpp-python (the [llamacpp] extra): pip install -e '.[llamacpp]'"
 
 GGUF_CONTEXT_TOKENS = 4096  # three ~500-token passages in Cyrillic (≈2 model tokens per e5 token) + rules
 GGUF_THREADS = None  # llama.cpp picks the number of physical cores
@@ -39,9 +41,7 @@ class GgufChatModel(BaseChatModel):
         try:
             from llama_cpp import Llama
         except ImportError:
-            from savol.llm.backends import INSTALL_HINTS
-
-            raise LLMUnavailable(INSTALL_HINTS["gguf"]) from None
+            raise LLMUnavailable(INSTALL_HINT) from None
         path = Path(self.model_path).expanduser()
         if not path.is_file():
             raise LLMUnavailable(f"No GGUF model file at {path}; pass --llm gguf:/path/to/model.gguf")

@@ -1,7 +1,7 @@
-"""Every word the chat page says, one table per reader language (savol.language.LANGS).
+"""Every word the chat page says, one table per reader language (ingest.lang.LANGS).
 
 The page speaks the language of the reader's latest question; Uzbek Cyrillic, the article's own
-language and script, is the default. Refusals themselves come from :func:`savol.language.refusal`.
+language and script, is the default. Refusals themselves come from :func:`ingest.lang.refusal`.
 """
 
 from __future__ import annotations

@@ -13,40 +13,18 @@ import re
 
 import alifbo
 
+from ingest.lang import WORD, en, ru, uz
+
 KINDS = ("person", "place", "number", "date")
 
 # Uzbek patterns run on alifbo.fold_search_key (one Latin key for every script and spelling);
-# Russian and English ones on the lower-cased question.
-_UZ = {
-    "number": r"\b(neçta|neça|qança|qançadan|qançaga|neçançi|neçtasi|foizi?)\b",
-    "date": r"\b(qaçon|qaçondan|qaçongaça|qaysi (yil|yili|yilda|kun|kuni|oy|oyda|sana|sanada))\b",
-    "person": r"\b(kim|kimni|kimga|kimning|kimlar|kimlarni|kimlarga|kimdan|kimlardan|kim bilan)\b",
-    "place": r"\b(qayer|qayerda|qayerga|qayerdan|qayerdagi|qaysi (şahar|davlat|mamlakat|joy|hudud|viloyat)\w*)\b",
-}
-_OTHER = {
-    "number": r"\b(сколько|скольких|на какую сумму|какую сумму|какой объ[её]м|какой процент|какую долю|какая доля|"
-              r"how many|how much|what percentage|what share|what proportion|what amount|what number)\b",
-    "date": r"\b(когда|в каком году|какого числа|с какого времени|в какой день|when|what year|what date|"
-            r"which year|which day|since when)\b",
-    "person": r"\b(кто|кого|кому|кем|ком|чей|чья|чьё|чьи|who|whom|whose)\b",
-    "place": r"\b(где|куда|откуда|в каком городе|в какой стране|какой город|какая страна|where|which city|"
-             r"what city|which country|what country|which place|in which region)\b",
-}
+# Russian and English ones on the lower-cased question. The words are ingest.lang's.
+_UZ = uz.KINDS
+_OTHER = {kind: rf"\b({ru.KINDS[kind]}|{en.KINDS[kind]})\b" for kind in KINDS}
 _ORDER = ("number", "date", "person", "place")  # "how many people" asks for a number, not a person
 
-_NUMBER = re.compile(
-    r"\d|\b(bir(?! neç)|ikki|uç|tört|beş|olti|yetti|sakkiz|töqqiz|ön|yigirma|öttiz|qirq|ellik|oltmiş|yetmiş|sakson|"
-    r"töqson|yuz|ming|million|milliard|trillion|yarim|birinçi|ikkinçi|uçinçi|ikkita|uçta|törtta|beşta)"
-    r"(ta|tasi|nçi|inçi|dan|ga|da|lab|ala)?\b"
-)
-_MONTHS = "yanvar|fevral|mart|aprel|may|iyun|iyul|avgust|sentyabr|oktyabr|noyabr|dekabr"
-_MONTH_ENDINGS = "da|ga|dan|gaça|ning|i|ida|idan|iga|ining|oyi|oyida|oyidan"  # not "marta" (times), "maydon" (square)
-_DATE = re.compile(
-    rf"\b(1[5-9]|20)\d\d\b|\b({_MONTHS})({_MONTH_ENDINGS})?\b|\b(kelgusi|ötgan|bu|keyingi|öşa) (yil|oy|hafta)|"
-    r"\b(bugun|keça|ertaga|indin)\b|\b\w+ (yil|kun|oy|hafta|asr)\w* (oldin|avval|söng|keyin|mobaynida)\b|"
-    r"\b[xvi]+ asr|\b\d+-yil"
-)
-_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_NUMBER = re.compile(uz.NUMBER)
+_DATE = re.compile(uz.DATE)
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _LATIN = re.compile("[A-Za-z]")
 COUNT_WINDOW = 3  # a counted word follows its number within this many words ("200 dan ortiq ekskavator")
@@ -74,14 +52,28 @@ def names(sentence: str) -> list[str]:
     """Words that name someone or something: capitalised inside the sentence, or Latin-script
     words in Cyrillic text ("Komatsu"). The first word is left out (every sentence starts
     with a capital), unless it is in another script than the sentence."""
-    words = _NAME_WORD.findall(sentence)
+    found_words = _name_words(sentence)
     cyrillic_text = bool(_CYRILLIC.search(sentence))
     found = []
-    for i, word in enumerate(words):
+    for i, word in enumerate(found_words):
         foreign = cyrillic_text and _LATIN.match(word)
         if foreign or (i > 0 and word[0].isupper()):
             found.append(word)
     return found
+
+
+def _name_words(sentence: str) -> list[str]:
+    """The sentence's words (:data:`ingest.lang.WORD`), a hyphenated name kept whole ("Қасим-Жомарт");
+    words that start with a digit are not names."""
+    joined: list[str] = []
+    end = -1
+    for match in WORD.finditer(sentence):
+        if joined and sentence[end:match.start()] == "-":
+            joined[-1] += "-" + match.group(0)
+        else:
+            joined.append(match.group(0))
+        end = match.end()
+    return [w for w in joined if not w[0].isdigit()]
 
 
 def counts(sentence_keys: list[str], counted: set[str]) -> bool:

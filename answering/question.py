@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ingest.text import has_surrogates, strip_invisible
-from savol.errors import BadQuestion
-from savol.settings import MAX_QUESTION_CHARS
+from answering.errors import BadQuestion
+from ingest.settings import MAX_QUESTION_CHARS
 
 
 def clean_question(question, max_chars: int = MAX_QUESTION_CHARS) -> str:

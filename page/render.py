@@ -1,7 +1,7 @@
 """What the chat page shows, in the reader's language: the HTML and Markdown of answers with their
 own sources, passages in context, the header and the whole article. Everything from the article
-or the reader is escaped here. The words are in :mod:`savol.page_text`, style and script in
-:mod:`savol.page_assets`."""
+or the reader is escaped here. The words are in :mod:`page.text`, style and script in
+:mod:`page.assets`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import re
 from urllib.parse import urlparse
 
 from ingest.corpus import dateline_outlet
-from savol.answer import Answer
-from savol.language import detect_language
-from savol.page_text import DEFAULT_LANG, TEXTS, page_lang, page_text
-from savol.settings import DEFAULT_ARTICLE_URL
+from answering.answer import Answer
+from ingest.lang import detect_language
+from page.text import DEFAULT_LANG, TEXTS, page_lang, page_text
 
 CLOSEST_SHOWN = 3  # passages shown beside a refusal, so the reader can check for themselves
 # A source card shows at most this much of its passage (around the quotes): every answer's sources
@@ -186,12 +185,12 @@ def _label(key: str) -> str:
     return f'<span data-i18n="{key}">{html.escape(getattr(TEXTS[DEFAULT_LANG], key))}</span>'
 
 
-def header_html(store, article_url: str) -> str:
+def header_html(store, sources, article_url: str | None = None) -> str:
     """Title, date and outlet (from the dateline of its first passage) of each article in the index,
     a link to the original, and what the page does.
 
-    The corpus holds no address for the article: unless ``article_url`` (SAVOL_ARTICLE_URL) is set,
-    it is the publisher's site, and the link says so.
+    The link goes to ``article_url`` (SAVOL_ARTICLE_URL) or the article's address from its
+    ``.meta.json``; when neither is known, to the publisher's site that file names, and says so.
     """
     seen, lines = set(), []
     for c in store.chunks:
@@ -201,12 +200,16 @@ def header_html(store, article_url: str) -> str:
         outlet = dateline_outlet(c["text"])
         facts = [html.escape(c["date"])] + ([f'{_label("source")}: {html.escape(outlet)}'] if outlet else [])
         lines.append(f"<h1>{html.escape(c['title'])}</h1><p>{' · '.join(f for f in facts if f)}</p>")
-    if article_url == DEFAULT_ARTICLE_URL:
-        link = f"{_label('publisher_site')} ({html.escape(urlparse(article_url).netloc)})"
-    else:
+    metas = [s.meta for s in sources]
+    url = article_url or next((m.url for m in metas if m.url), None)
+    if url:
         link = _label("original")
-    lines.append(f'<p><a class="savol-original" href="{html.escape(article_url)}" target="_blank" '
-                 f'rel="noopener noreferrer">{link} ↗</a></p>')
+    else:
+        url = next((m.publisher_url for m in metas if m.publisher_url), None)
+        link = f"{_label('publisher_site')} ({html.escape(urlparse(url).netloc)})" if url else ""
+    if url:
+        lines.append(f'<p><a class="savol-original" href="{html.escape(url)}" target="_blank" '
+                     f'rel="noopener noreferrer">{link} ↗</a></p>')
     lead = html.escape(TEXTS[DEFAULT_LANG].lead)
     return "".join(lines) + f'<p class="savol-lead" data-i18n="lead">{lead}</p>'
 

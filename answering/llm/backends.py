@@ -1,7 +1,7 @@
 """``--llm SPEC`` -> a LangChain chat model: ``ollama:MODEL``, ``openai:MODEL`` or ``gguf:PATH``.
 
 Each backend is imported only when chosen; a missing extra is a one-line install hint.
-Client-side retries are off: :class:`~savol.llm.answerer.LLMAnswerer` retries 429 and
+Client-side retries are off: :class:`~answering.llm.answerer.LLMAnswerer` retries 429 and
 5xx itself, the same way for every backend, and falls back when they persist.
 """
 
@@ -13,7 +13,9 @@ from pathlib import Path
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from savol.errors import LLMUnavailable
+from answering.errors import LLMUnavailable
+from answering.llm.gguf import INSTALL_HINT as GGUF_INSTALL_HINT
+from answering.llm.gguf import GgufChatModel
 
 BACKENDS = ("ollama", "openai", "gguf")
 MAX_ANSWER_TOKENS = 320  # one to three sentences with markers, in any script, with room to spare
@@ -22,7 +24,7 @@ MODULES = {"ollama": "langchain_ollama", "openai": "langchain_openai", "gguf": "
 INSTALL_HINTS = {
     "ollama": "ollama: needs the [ollama] extra: pip install -e '.[ollama]'",
     "openai": "openai: needs the [openai] extra: pip install -e '.[openai]'",
-    "gguf": "gguf: needs llama-cpp-python (the [llamacpp] extra): pip install -e '.[llamacpp]'",
+    "gguf": GGUF_INSTALL_HINT,
 }
 
 
@@ -64,8 +66,6 @@ def load_chat_model(spec: str, timeout: float) -> BaseChatModel:
         return _ollama(model, timeout)
     if backend == "openai":
         return _openai(model, timeout)
-    from savol.llm.gguf import GgufChatModel
-
     return GgufChatModel(model_path=model, max_tokens=MAX_ANSWER_TOKENS, temperature=TEMPERATURE)
 
 

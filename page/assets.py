@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from savol.page_text import DEFAULT_LANG, TEXTS
+from page.text import DEFAULT_LANG, TEXTS
 
 # Gradio scopes `css` to the content area; the page's own side padding (32 px, a lot on a
 # phone) sits outside it, so that one rule goes into <head> unscoped. Gradio's page says

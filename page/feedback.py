@@ -15,7 +15,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from savol.errors import SavolError
+from ingest.errors import SavolError
 
 FEEDBACK_FILE = "feedback.jsonl"
 VOTES = ("like", "dislike")
