@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator, Protocol
 
-from langchain_core.documents import Document
+from retriever.hits import Hit
+from retriever.rerank import Evidence
 
 MAX_SENTENCES = 2  # an answer is the best sentence, and the second best when nearly as good
 PLAIN_SECOND_MARGIN = 0.03  # without a trained model: quote the second sentence within this cosine
@@ -50,18 +51,18 @@ class Citation:
     supported: bool | None = None  # LLM answers: does the quote support the sentence (None: not checked)
 
     @classmethod
-    def from_passage(cls, n: int, doc: Document, quote: str = "", paragraph: int | None = None,
-                     supported: bool | None = None) -> Citation:
-        """Passage ``doc`` cited as ``[n]``; ``quote`` (when given) is located in its text."""
-        start = doc.page_content.find(quote) if quote else 0
+    def from_hit(cls, n: int, hit: Hit, quote: str = "", paragraph: int | None = None,
+                 supported: bool | None = None) -> Citation:
+        """The passage of ``hit`` cited as ``[n]``; ``quote`` (when given) is located in its text."""
+        passage = hit.passage
+        start = passage.text.find(quote) if quote else 0
         if start < 0:  # not verbatim in the passage (cannot happen for savol's own index)
             quote, start = "", 0
-        meta = doc.metadata
         return cls(
-            n=n, chunk_id=meta["chunk_id"], title=meta["title"], date=meta["date"],
-            paragraph=meta["paragraph"] if paragraph is None else paragraph, text=doc.page_content,
-            quote=quote, quote_start=start, quote_end=start + len(quote), source=meta["source"],
-            start=meta["start"], end=meta["end"], supported=supported,
+            n=n, chunk_id=passage.id, title=passage.title, date=passage.date,
+            paragraph=passage.paragraph if paragraph is None else paragraph, text=passage.text,
+            quote=quote, quote_start=start, quote_end=start + len(quote), source=passage.source,
+            start=passage.start, end=passage.end, supported=supported,
         )
 
 
@@ -75,7 +76,7 @@ class Answer:
     lang: str
     citations: list[Citation] = field(default_factory=list)
     sentences: list[tuple[str, int]] = field(default_factory=list)  # (quote, citation n)
-    retrieved: list[Document] = field(default_factory=list)
+    retrieved: list[Hit] = field(default_factory=list)
     evidence_score: float = 0.0
     timings_ms: dict = field(default_factory=dict)
     answerer: str = "extractive"  # or "llm:SPEC"
@@ -96,10 +97,10 @@ class Answer:
                 for c in self.citations
             ],
             "retrieved": [
-                {"rank": i, "chunk_id": d.metadata["chunk_id"], "text": d.page_content,
-                 "score": round(d.metadata["score"], 6), "paragraph": d.metadata["paragraph"]}
-                | ({"relevance": round(d.metadata["relevance"], 6)} if "relevance" in d.metadata else {})
-                for i, d in enumerate(self.retrieved, start=1)
+                {"rank": i, "chunk_id": h.id, "text": h.text, "score": round(h.score, 6),
+                 "paragraph": h.passage.paragraph}
+                | ({"relevance": round(h.relevance, 6)} if h.relevance is not None else {})
+                for i, h in enumerate(self.retrieved, start=1)
             ],
             "evidence_score": round(self.evidence_score, 6),
             "warnings": self.warnings,
@@ -122,13 +123,13 @@ def _pieces(sentences: list[tuple[str, int]]) -> list[str]:
     return pieces
 
 
-def refused(question: str, lang: str, evidence, answerer: str = "extractive") -> Answer:
+def refused(question: str, lang: str, evidence: Evidence, answerer: str = "extractive") -> Answer:
     """The "the article does not say" answer, with the closest passages."""
-    return Answer(question, refusal(lang), True, lang, retrieved=list(evidence.docs),
+    return Answer(question, refusal(lang), True, lang, retrieved=list(evidence.hits),
                   evidence_score=_score(evidence), answerer=answerer)
 
 
-def _score(evidence) -> float:
+def _score(evidence: Evidence) -> float:
     if evidence.answerable is not None:
         return evidence.answerable
     return evidence.candidates[0].logit if evidence.candidates else 0.0
@@ -139,7 +140,7 @@ class Answerer(Protocol):
 
     name: str
 
-    def stream(self, question: str, evidence, *, earlier: str | None = None) -> Iterator[Answer]:
+    def stream(self, question: str, evidence: Evidence, *, earlier: str | None = None) -> Iterator[Answer]:
         """Yield the answer as it grows; the last one is final.
 
         Args:
@@ -165,11 +166,11 @@ class ExtractiveAnswerer:
         self.k = k
         self.second_margin = PLAIN_SECOND_MARGIN if second_margin is None else second_margin
 
-    def answer(self, question: str, evidence, lang: str | None = None) -> Answer:
+    def answer(self, question: str, evidence: Evidence, lang: str | None = None) -> Answer:
         """The final answer."""
         lang = lang or evidence.question.lang
-        shown = {d.metadata["chunk_id"] for d in evidence.docs[: self.k]}
-        candidates = [c for c in evidence.candidates if c.doc.metadata["chunk_id"] in shown]
+        shown = {h.id for h in evidence.hits[: self.k]}
+        candidates = [c for c in evidence.candidates if c.hit.id in shown]
         if evidence.refuse or not candidates:
             return refused(question, lang, evidence)
         lead = candidates[0]
@@ -177,20 +178,20 @@ class ExtractiveAnswerer:
         for c in candidates[1:]:
             if len(chosen) >= MAX_SENTENCES or c.logit < lead.logit - self.second_margin:
                 break
-            if c.sentence["id"] not in {x.sentence["id"] for x in chosen}:
+            if c.sentence.id not in {x.sentence.id for x in chosen}:
                 chosen.append(c)
         citations: list[Citation] = []
         numbers: dict[str, int] = {}
         sentences = []
         for c in chosen:
-            n = numbers.setdefault(c.doc.metadata["chunk_id"], len(numbers) + 1)
-            quote = c.sentence["text"]
-            citations.append(Citation.from_passage(n, c.doc, quote, paragraph=c.sentence["paragraph"]))
+            n = numbers.setdefault(c.hit.id, len(numbers) + 1)
+            quote = c.sentence.text
+            citations.append(Citation.from_hit(n, c.hit, quote, paragraph=c.sentence.paragraph))
             sentences.append((quote, n))
         return Answer(question, compose(sentences), False, lang, citations=citations, sentences=sentences,
-                      retrieved=list(evidence.docs), evidence_score=_score(evidence))
+                      retrieved=list(evidence.hits), evidence_score=_score(evidence))
 
-    def stream(self, question: str, evidence, *, earlier: str | None = None) -> Iterator[Answer]:
+    def stream(self, question: str, evidence: Evidence, *, earlier: str | None = None) -> Iterator[Answer]:
         """The answer one quoted sentence at a time, ending with the final answer. Each step's text
         begins the next one's: a marker shared with the next quote comes with that quote."""
         result = self.answer(question, evidence)

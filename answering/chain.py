@@ -19,9 +19,11 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from ingest.embeddings import Embedder, get_embedder
-from ingest.index import SCHEMA_VERSION, IngestReport, Store, build_index, current_version, serving_manifest
+from ingest.index import IngestReport, build_index
+from ingest.store import SCHEMA_VERSION, Store, current_version, serving_manifest
 from retriever.features import CANDIDATE_PASSAGES
 from retriever.hybrid import HybridRetriever, Query, make_query
+from retriever.hits import Hit
 from retriever.live import LiveIndex
 from retriever.rerank import Evidence, Reranker, load_reranker
 from answering.answer import Answer, Answerer, ExtractiveAnswerer
@@ -45,15 +47,15 @@ def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answer
     def query(inputs: dict) -> Query:
         return make_query(inputs["question"], inputs.get("history"), max_turns)
 
-    def retrieve(inputs: dict) -> list:
+    def retrieve(inputs: dict) -> list[Hit]:
         started = time.perf_counter()
-        docs = retriever.search(inputs["query"], k=max(RETRIEVED_SHOWN, CANDIDATE_PASSAGES, retriever.k))
+        hits = retriever.search(inputs["query"], k=max(RETRIEVED_SHOWN, CANDIDATE_PASSAGES, retriever.k))
         inputs["timings_ms"]["retrieve"] = round((time.perf_counter() - started) * 1000, 2)
-        return docs
+        return hits
 
     def rerank(inputs: dict) -> Evidence:
         started = time.perf_counter()
-        evidence = reranker.rank(inputs["query"], inputs["docs"])
+        evidence = reranker.rank(inputs["query"], inputs["hits"])
         inputs["timings_ms"]["rerank"] = round((time.perf_counter() - started) * 1000, 2)
         return evidence
 
@@ -68,7 +70,7 @@ def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answer
 
     return (
         RunnablePassthrough.assign(query=RunnableLambda(query))
-        | RunnablePassthrough.assign(docs=RunnableLambda(retrieve))
+        | RunnablePassthrough.assign(hits=RunnableLambda(retrieve))
         | RunnablePassthrough.assign(evidence=RunnableLambda(rerank))
         | RunnableLambda(answer)
     )

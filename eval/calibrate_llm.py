@@ -31,8 +31,8 @@ def main() -> None:
             continue
         docs = retriever.search(make_query(item.question), k=10)
         claim = f"{item.question.rstrip('?')} — {item.answers[0]}."
-        good = [d for d in docs if relevant(d.page_content, item.evidence)]
-        bad = [d for d in docs if not relevant(d.page_content, item.evidence)]
+        good = [d for d in docs if relevant(d.text, item.evidence)]
+        bad = [d for d in docs if not relevant(d.text, item.evidence)]
         if not good or not bad:
             continue
         (vector,) = checker.embed_claims([claim])

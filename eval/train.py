@@ -62,10 +62,10 @@ def collect(app, items: list[Item]) -> list[dict]:
     out = []
     for item in items:
         query = make_query(item.question, list(item.history), settings.max_history_turns)
-        docs = retriever.search(query, k=max(10, CANDIDATE_PASSAGES))
-        evidence = reranker.rank(query, docs)  # without weights: the candidates, docs in retrieval order
-        labels = [item.answerable and answer_correct(c.sentence["text"], item.answers) for c in evidence.candidates]
-        out.append({"item": item, "q": evidence.question, "docs": docs, "candidates": evidence.candidates,
+        hits = retriever.search(query, k=max(10, CANDIDATE_PASSAGES))
+        evidence = reranker.rank(query, hits)  # without weights: the candidates, hits in retrieval order
+        labels = [item.answerable and answer_correct(c.sentence.text, item.answers) for c in evidence.candidates]
+        out.append({"item": item, "q": evidence.question, "hits": hits, "candidates": evidence.candidates,
                     "labels": labels})
     return out
 
@@ -130,7 +130,7 @@ def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: 
         order = sorted(range(len(r["candidates"])), key=lambda j: -r["candidates"][j].logit)
         r["ranked"] = [r["candidates"][j] for j in order]
         r["ranked_labels"] = [r["labels"][j] for j in order]
-        r["qf"] = builder.question_features(r["q"], r["ranked"], r["docs"])
+        r["qf"] = builder.question_features(r["q"], r["ranked"], r["hits"])
     # 2. answerability, out of fold (per-language statistics from the training folds only)
     p_oof = np.zeros(len(records))
     for test in splits:
@@ -194,7 +194,7 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, thresholds: np.ndarr
 
     def relevant_first(i):
         r = records[i]
-        return bool(r["ranked"]) and relevant(r["ranked"][0].doc.page_content, r["item"].evidence)
+        return bool(r["ranked"]) and relevant(r["ranked"][0].hit.text, r["item"].evidence)
 
     out["answer_accuracy"] = float(np.mean([right(i) for i in answerable]))
     out["first_sentence_accuracy"] = float(np.mean([right(i, True) for i in answerable]))

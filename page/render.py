@@ -9,7 +9,8 @@ import html
 import re
 from urllib.parse import urlparse
 
-from ingest.corpus import dateline_outlet
+from ingest.corpus import SourceFile, dateline_outlet
+from ingest.store import Store
 from answering.answer import Answer
 from ingest.lang import detect_language
 from page.text import DEFAULT_LANG, TEXTS, page_lang, page_text
@@ -115,12 +116,10 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
     cards, labels = [], []
     if result.refused:
         heading = t.closest
-        for d in result.retrieved[:CLOSEST_SHOWN]:
-            meta = d.metadata
-            label = t.paragraph.format(meta["paragraph"])
+        for hit in result.retrieved[:CLOSEST_SHOWN]:
+            label = t.paragraph.format(hit.passage.paragraph)
             labels.append(label)
-            cards.append(_card(label, _cite_ref(meta["chunk_id"], []), d.page_content, [], t,
-                               meta["title"] if titles else ""))
+            cards.append(_card(label, _cite_ref(hit.id, []), hit.text, [], t, hit.passage.title if titles else ""))
     else:
         heading = t.sources
         by_n: dict[int, list] = {}
@@ -148,12 +147,12 @@ def context_hint(lang: str) -> str:
     return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{html.escape(TEXTS[lang].context_hint)}</p></div>'
 
 
-def context_html(store, cite: str, lang: str = DEFAULT_LANG) -> str:
+def context_html(store: Store, cite: str, lang: str = DEFAULT_LANG) -> str:
     """A passage between its neighbours in the article, its quotes marked; ``cite`` as in the links."""
     lang = page_lang(lang)
     t = TEXTS[lang]
     match = _CITE.match(cite or "")
-    by_id = {c["id"]: i for i, c in enumerate(store.chunks)}
+    by_id = {c.id: i for i, c in enumerate(store.chunks)}
     if not match or match.group(1) not in by_id:
         return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{html.escape(t.gone)}</p></div>'
     i = by_id[match.group(1)]
@@ -162,16 +161,16 @@ def context_html(store, cite: str, lang: str = DEFAULT_LANG) -> str:
     spans = list(zip(numbers[::2], numbers[1::2]))
     parts = []
     prev = store.chunks[i - 1] if i > 0 else None
-    if prev and prev["source"] == chunk["source"]:
+    if prev and prev.source == chunk.source:
         # Chunks may overlap by a sentence: show only what comes before this passage.
-        before = prev["text"][: max(0, chunk["start"] - prev["start"])].strip()
+        before = prev.text[: max(0, chunk.start - prev.start)].strip()
         parts.append(f'<p class="savol-around">{html.escape(before)}</p>' if before else "")
-    parts.append(f'<p class="savol-focus">{_highlight(chunk["text"], spans)}</p>')
+    parts.append(f'<p class="savol-focus">{_highlight(chunk.text, spans)}</p>')
     nxt = store.chunks[i + 1] if i + 1 < len(store.chunks) else None
-    if nxt and nxt["source"] == chunk["source"]:
-        after = nxt["text"][max(0, chunk["end"] - nxt["start"]):].strip()
+    if nxt and nxt.source == chunk.source:
+        after = nxt.text[max(0, chunk.end - nxt.start):].strip()
         parts.append(f'<p class="savol-around">{html.escape(after)}</p>' if after else "")
-    paragraphs = chunk.get("paragraphs") or [chunk["paragraph"]]
+    paragraphs = chunk.paragraphs
     where = t.paragraph.format(paragraphs[0] if len(paragraphs) == 1 else f"{paragraphs[0]}–{paragraphs[-1]}")
     heading = html.escape(f"{t.in_context}: {where}")
     return f'<div class="savol-panel" lang="{lang}"><h3>{heading}</h3>{"".join(parts)}</div>'
@@ -185,7 +184,7 @@ def _label(key: str) -> str:
     return f'<span data-i18n="{key}">{html.escape(getattr(TEXTS[DEFAULT_LANG], key))}</span>'
 
 
-def header_html(store, sources, article_url: str | None = None) -> str:
+def header_html(store: Store, sources: list[SourceFile], article_url: str | None = None) -> str:
     """Title, date and outlet (from the dateline of its first passage) of each article in the index,
     a link to the original, and what the page does.
 
@@ -194,12 +193,12 @@ def header_html(store, sources, article_url: str | None = None) -> str:
     """
     seen, lines = set(), []
     for c in store.chunks:
-        if c["source"] in seen:
+        if c.source in seen:
             continue
-        seen.add(c["source"])
-        outlet = dateline_outlet(c["text"])
-        facts = [html.escape(c["date"])] + ([f'{_label("source")}: {html.escape(outlet)}'] if outlet else [])
-        lines.append(f"<h1>{html.escape(c['title'])}</h1><p>{' · '.join(f for f in facts if f)}</p>")
+        seen.add(c.source)
+        outlet = dateline_outlet(c.text)
+        facts = [html.escape(c.date)] + ([f'{_label("source")}: {html.escape(outlet)}'] if outlet else [])
+        lines.append(f"<h1>{html.escape(c.title)}</h1><p>{' · '.join(f for f in facts if f)}</p>")
     metas = [s.meta for s in sources]
     url = article_url or next((m.url for m in metas if m.url), None)
     if url:

@@ -12,11 +12,13 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from langchain_core.documents import Document
 
+from ingest.records import IndexedSentence
+from ingest.store import Store
 from ingest.terms import terms
 from retriever.answer_type import counts, has_date, has_number, names, question_kind
 from ingest.lang import detect_language
+from retriever.hits import Hit
 
 CANDIDATE_PASSAGES = 8  # the reranker reorders the hybrid top 8 (the answer is in them 97% of the time)
 CROSS_LINGUAL = ("ru", "en")  # questions that share almost no words with an Uzbek article
@@ -101,20 +103,20 @@ class QuestionInfo:
 class Candidate:
     """A sentence of a retrieved passage, its features and (once scored) the model's logit."""
 
-    sentence: dict
-    doc: Document
-    features: dict
+    sentence: IndexedSentence
+    hit: Hit  # the passage it was retrieved in
+    features: dict[str, float]
     logit: float = 0.0
 
 
 class FeatureBuilder:
     """Features over one index version: sentence terms, their idf and neighbours."""
 
-    def __init__(self, store):
+    def __init__(self, store: Store):
         self.store = store
         self.sentences = store.sentences
-        self._terms = {sid: set(s["terms"]) for sid, s in store.sentences.items()}
-        self._keys = {sid: [t[2:] for t in s["terms"] if t.startswith("m:")] for sid, s in store.sentences.items()}
+        self._terms = {sid: set(s.terms) for sid, s in store.sentences.items()}
+        self._keys = {sid: [t[2:] for t in s.terms if t.startswith("m:")] for sid, s in store.sentences.items()}
         df: dict[str, int] = {}
         for bag in self._terms.values():
             for t in bag:
@@ -122,8 +124,8 @@ class FeatureBuilder:
         n = max(1, len(self._terms))
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._facts = {
-            sid: (has_number(s["text"]), has_date(s["text"]),
-                  {t for w in names(s["text"]) for t in terms(w, "uz-Cyrl")})
+            sid: (has_number(s.text), has_date(s.text),
+                  {t for w in names(s.text) for t in terms(w, "uz-Cyrl")})
             for sid, s in store.sentences.items()
         }
 
@@ -146,28 +148,27 @@ class FeatureBuilder:
     def _overlap(self, q: QuestionInfo, bag: set[str]) -> float:
         return sum(self.idf[t] for t in q.known if t in bag) / q.weight if q.weight else 0.0
 
-    def candidates(self, q: QuestionInfo, docs: list[Document]) -> list[Candidate]:
-        """Every non-heading sentence of ``docs`` (the hybrid top passages) with its features."""
-        docs = docs[:CANDIDATE_PASSAGES]
-        if not docs:
+    def candidates(self, q: QuestionInfo, hits: list[Hit]) -> list[Candidate]:
+        """Every non-heading sentence of ``hits`` (the hybrid top passages) with its features."""
+        hits = hits[:CANDIDATE_PASSAGES]
+        if not hits:
             return []
-        cos_all = [c for d in docs for c in d.metadata.get("sentence_scores", {}).values()]
+        cos_all = [c for h in hits for c in h.sentence_scores.values()]
         mean = float(np.mean(cos_all)) if cos_all else 0.0
         std = float(np.std(cos_all)) + 1e-6 if cos_all else 1.0
         top_cos = max(cos_all, default=0.0)
-        fused = [d.metadata.get("score", 0.0) for d in docs]
-        dense = [d.metadata.get("dense", 0.0) for d in docs]
-        lex_max = max((d.metadata.get("lexical", 0.0) for d in docs), default=0.0) or 1.0
-        lat_max = max((d.metadata.get("latent") or 0.0 for d in docs), default=0.0) or 1.0
+        fused = [h.score for h in hits]
+        dense = [h.dense for h in hits]
+        lex_max = max((h.lexical for h in hits), default=0.0) or 1.0
+        lat_max = max((h.latent or 0.0 for h in hits), default=0.0) or 1.0
         xling = float(q.lang in CROSS_LINGUAL)
         out = []
-        for rank, doc in enumerate(docs):
-            meta = doc.metadata
-            ids = meta["sentence_ids"]
-            scores = meta.get("sentence_scores", {})
+        for rank, hit in enumerate(hits):
+            ids = hit.passage.sentence_ids
+            scores = hit.sentence_scores
             for pos, sid in enumerate(ids):
                 sentence = self.sentences.get(sid)
-                if sentence is None or sentence.get("heading"):
+                if sentence is None or sentence.heading:
                     continue
                 bag = self._terms[sid]
                 prev_id = ids[pos - 1] if pos > 0 else None
@@ -180,13 +181,13 @@ class FeatureBuilder:
                 holds = {"number": number, "date": date, "person": new_names, "place": new_names}.get(kind)
                 ov = self._overlap(q, bag)
                 s_z = (cos - mean) / std
-                lat = (meta.get("latent") or 0.0) / lat_max
+                lat = (hit.latent or 0.0) / lat_max
                 f = {
                     "s_cos": cos, "s_gap": top_cos - cos, "s_z": s_z, "s_z_x": s_z * xling,
                     "prev_z": (scores.get(prev_id, mean) - mean) / std,
                     "next_z": (scores.get(next_id, mean) - mean) / std,
                     "p_rank": math.log1p(rank), "p_gap": fused[0] - fused[rank],
-                    "p_dense_gap": max(dense) - dense[rank], "p_lex": meta.get("lexical", 0.0) / lex_max,
+                    "p_dense_gap": max(dense) - dense[rank], "p_lex": hit.lexical / lex_max,
                     "p_lat": lat, "p_lat_x": lat * xling,
                     "ov": ov, "ov_cov": ov * q.coverage, "ov_x": ov * xling,
                     "ov_window": self._overlap(q, window),
@@ -197,21 +198,21 @@ class FeatureBuilder:
                     "kind_match": float(kind is not None and bool(holds)),
                     "kind_miss": float(kind is not None and not holds),
                     "count_match": float(kind == "number" and counts(self._keys[sid], q.keys)),
-                    "quote": float(sentence["text"][:1] in "-–—"),
-                    "length": math.log(max(1, len(sentence["text"].split()))),
+                    "quote": float(sentence.text[:1] in "-–—"),
+                    "length": math.log(max(1, len(sentence.text.split()))),
                     "xling": xling,
                 }
-                out.append(Candidate(sentence, doc, f))
+                out.append(Candidate(sentence, hit, f))
         return out
 
-    def question_features(self, q: QuestionInfo, ranked: list[Candidate], docs: list[Document]) -> dict:
+    def question_features(self, q: QuestionInfo, ranked: list[Candidate], hits: list[Hit]) -> dict:
         """Features of the question as a whole, given its candidates best first (the model's own are
         derived from these by :func:`answerability_features`)."""
         logits = np.array([c.logit for c in ranked]) if ranked else np.zeros(1)
         top = ranked[0] if ranked else None
         top_doc_terms = set()
         if top is not None:
-            for sid in top.doc.metadata["sentence_ids"]:
+            for sid in top.hit.passage.sentence_ids:
                 top_doc_terms |= self._terms.get(sid, set())
         kinds = [c.features["kind_match"] for c in ranked[:3]]
         max_cos = max((c.features["s_cos"] for c in ranked), default=0.0)
@@ -220,9 +221,9 @@ class FeatureBuilder:
             "margin": float(logits[0] - logits[1]) if len(logits) > 1 else 0.0,
             "max_cos": max_cos,
             # None when the retriever did not read latent terms (questions sharing most words with the corpus)
-            "max_lat": max(latents) if (latents := [d.metadata["latent"] for d in docs[:CANDIDATE_PASSAGES]
-                                                     if d.metadata.get("latent") is not None]) else None,
-            "latent_coverage": docs[0].metadata.get("latent_coverage") if docs else None,
+            "max_lat": max(latents) if (latents := [h.latent for h in hits[:CANDIDATE_PASSAGES]
+                                                     if h.latent is not None]) else None,
+            "latent_coverage": hits[0].latent_coverage if hits else None,
             "coverage": q.coverage,
             "unknown": math.log1p(len(q.terms) - len(q.known)),
             "top_missing": 1.0 - self._overlap(q, top_doc_terms) if q.weight else 1.0,

@@ -32,12 +32,14 @@ import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, SkipValidation
 from rank_bm25 import BM25Okapi
 
-from ingest.index import Store
+from ingest.embeddings import Embedder
+from ingest.store import Store
 from ingest.lang import referring_words, words
 from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
+from retriever.hits import Hit
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
@@ -70,20 +72,17 @@ def make_query(question: str, history: Sequence[str] | None = None, max_turns: i
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over a savol :class:`~ingest.index.Store`.
+    """LangChain retriever over a savol :class:`~ingest.store.Store`.
 
-    Returns ``Document``s whose metadata carries ``chunk_id``, ``title``, ``date``,
-    ``paragraph``, ``start``/``end`` (character span in the source file), ``score``,
-    ``dense``, ``lexical``, ``sentence_scores`` (cosine of the question with each sentence of the
-    passage), and for a question that shares few words with the corpus ``latent`` (the raw
-    latent-term score) and ``latent_coverage`` (the share of the question's latent-term weight on
-    terms the corpus has; both None for other questions), for the reranker.
+    savol calls :meth:`search`, which returns typed :class:`~retriever.hits.Hit`s (the passage and
+    the scores the reranker reads). LangChain's ``invoke(question, k=...)`` returns the same hits as
+    ``Document``s (:meth:`Hit.to_document`).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: Any
-    embedder: Any
+    store: SkipValidation[Store]  # not copied or checked by pydantic: it holds FAISS indexes
+    embedder: SkipValidation[Embedder]
     k: int = 4
     mode: str = "hybrid"
     fold: bool = True
@@ -102,12 +101,12 @@ class HybridRetriever(BaseRetriever):
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         store: Store = self.store
         if self.fold:
-            corpus = [c["tokens"] for c in store.chunks]
+            corpus = [list(c.tokens) for c in store.chunks]
         else:
-            corpus = [lexical_tokens(c["text"], fold=False) for c in store.chunks]
+            corpus = [lexical_tokens(c.text, fold=False) for c in store.chunks]
         self._bm25 = BM25Okapi([toks or ["\x00"] for toks in corpus])
         self._vocab = {t for toks in corpus for t in toks}
-        terms = [c.get("latent_terms") for c in store.chunks]
+        terms = [c.latent_terms for c in store.chunks]
         if self.latent_weight and store.chunks and all(terms) and self.embedder.has_latent_terms:
             ids = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in terms])
             self._latent_terms_seen = int(ids.max(initial=-1)) + 1
@@ -119,24 +118,25 @@ class HybridRetriever(BaseRetriever):
                 np.repeat(np.arange(len(terms)), [len(t[0]) for t in terms]),
             )
         rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
-        self._chunk_of_sentence = [[rows[s] for s in c["sentence_ids"] if s in rows] for c in store.chunks]
+        self._chunk_of_sentence = [[rows[s] for s in c.sentence_ids if s in rows] for c in store.chunks]
 
     # -- LangChain interface -------------------------------------------------
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None, k: int | None = None
     ) -> list[Document]:
-        return self.search(Query(query), k=self.k)
+        """LangChain's entry (``retriever.invoke(question, k=2)``): the top ``k`` passages as Documents."""
+        return [hit.to_document() for hit in self.search(Query(query), k=k or self.k)]
 
     # -- savol interface -----------------------------------------------------
 
-    def search(self, query: Query | str, k: int | None = None) -> list[Document]:
+    def search(self, query: Query | str, k: int | None = None) -> list[Hit]:
         """Top ``k`` passages for a :class:`Query` (fusing the follow-up reading when present)."""
         if isinstance(query, str):
             query = Query(query)
         k = k or self.k
         texts, embedded = zip(*(query_forms(t) for t in query.texts))
-        vectors = self.embedder.embed_queries(embedded) if self.mode != "bm25" else None
+        vectors = self.embedder.embed_queries(list(embedded)) if self.mode != "bm25" else None
         runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
         # Latent terms are read only for questions that share few words with the corpus (one more
@@ -145,22 +145,21 @@ class HybridRetriever(BaseRetriever):
         latent = np.mean([r["latent"] for r in latent_runs], axis=0) if latent_runs else None
         latent_coverage = float(np.mean([r["latent_coverage"] for r in latent_runs])) if latent_runs else None
         order = np.argsort(-score, kind="stable")[:k]
-        docs = []
+        hits = []
         for rank, i in enumerate(order, start=1):
-            chunk = self.store.chunks[i]
             sentence_scores = {
                 self.store.sentence_ids[row]: float(np.mean([r["sentences"][row] for r in runs]))
                 for row in self._chunk_of_sentence[i]
             } if vectors is not None else {}
-            docs.append(passage_document(
-                chunk, rank=rank, score=float(score[i]),
+            hits.append(Hit(
+                self.store.chunks[i], rank=rank, score=float(score[i]),
                 dense=float(np.mean([r["dense"][i] for r in runs])),
                 lexical=float(np.mean([r["lexical"][i] for r in runs])),
                 latent=None if latent is None else float(latent[i]),
                 coverage=float(np.mean([r["coverage"] for r in runs])),
                 sentence_scores=sentence_scores, latent_coverage=latent_coverage,
             ))
-        return docs
+        return hits
 
     def warm_up(self) -> None:
         """Run the embedder (and its sparse head, when used) once."""
@@ -225,26 +224,6 @@ def query_forms(text: str) -> tuple[str, str]:
     either script turned into the Uzbek Latin the passages were embedded in."""
     cleaned = normalize(strip_invisible(text))
     return cleaned, embedding_text(cleaned)
-
-
-def passage_document(chunk: dict, **scores) -> Document:
-    """A passage of the index as a LangChain ``Document``: its text, where it is, and ``scores``."""
-    return Document(
-        page_content=chunk["text"],
-        id=chunk["id"],
-        metadata={
-            "chunk_id": chunk["id"],
-            "source": chunk["source"],
-            "title": chunk["title"],
-            "date": chunk["date"],
-            "paragraph": chunk["paragraph"],
-            "paragraphs": chunk["paragraphs"],
-            "start": chunk["start"],
-            "end": chunk["end"],
-            "sentence_ids": chunk["sentence_ids"],
-            **scores,
-        },
-    )
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest.errors import IndexCorrupt, IndexMissing, SavolError
-from ingest.index import Store, current_version, load_store
+from ingest.store import Store, current_version, load_store
 from retriever.hybrid import HybridRetriever
 
 log = logging.getLogger("savol")

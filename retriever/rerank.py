@@ -22,11 +22,10 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from langchain_core.documents import Document
 
 from retriever.features import (
     CANDIDATE_PASSAGES,
@@ -37,6 +36,8 @@ from retriever.features import (
     QuestionInfo,
     answerability_features,
 )
+from ingest.store import Store
+from retriever.hits import Hit
 from retriever.hybrid import Query
 from ingest.errors import SavolError
 
@@ -154,7 +155,7 @@ class Evidence:
     """What the answerers work from: reranked passages, scored sentences, answerability."""
 
     question: QuestionInfo
-    docs: list[Document]  # passages, best first
+    hits: list[Hit]  # passages, best first
     candidates: list[Candidate]  # sentences of the top passages, best first
     answerable: float | None = None  # P(the article answers); None without a model
     refuse: bool = False
@@ -168,53 +169,55 @@ class Reranker:
         weights: the trained model; None orders sentences by the fixed score and never refuses.
     """
 
-    def __init__(self, store, weights: RerankerWeights | None = None):
+    def __init__(self, store: Store, weights: RerankerWeights | None = None):
         self.builder = FeatureBuilder(store)
         self.weights = weights
 
-    def rank(self, query: Query | str, docs: list[Document], lang: str | None = None) -> Evidence:
-        """Score the sentences of ``docs`` (retrieved for ``query``; a follow-up is read with its
+    def rank(self, query: Query | str, hits: list[Hit], lang: str | None = None) -> Evidence:
+        """Score the sentences of ``hits`` (retrieved for ``query``; a follow-up is read with its
         earlier turn) and the question's answerability. ``lang``: the question's language (detected
         from it when None); the answerers read it from ``Evidence.question``."""
         query = Query(query) if isinstance(query, str) else query
         q = self.builder.question(query, lang)
-        candidates = self.builder.candidates(q, docs)
+        candidates = self.builder.candidates(q, hits)
         w = self.weights
         if w is None:
             for c in candidates:
                 f = c.features
-                c.logit = f["s_cos"] + PLAIN_LEXICAL * f["ov_cov"] - PLAIN_RANK * (c.doc.metadata["rank"] - 1)
+                c.logit = f["s_cos"] + PLAIN_LEXICAL * f["ov_cov"] - PLAIN_RANK * (c.hit.rank - 1)
         else:
             for c, logit in zip(candidates, w.sentence.logits([c.features for c in candidates])):
                 c.logit = float(logit)
         candidates.sort(key=lambda c: -c.logit)
-        ranked_docs = self._reorder(docs, candidates) if w is not None else list(docs)
-        evidence = Evidence(q, ranked_docs, candidates)
+        ranked = self._reorder(hits, candidates) if w is not None else list(hits)
+        evidence = Evidence(q, ranked, candidates)
         if w is not None and candidates:
-            features = answerability_features(self.builder.question_features(q, candidates, docs), q.lang,
+            features = answerability_features(self.builder.question_features(q, candidates, hits), q.lang,
                                               w.by_language)
             evidence.answerable = float(w.answerable.probabilities([features])[0])
             evidence.refuse = evidence.answerable < w.threshold
         return evidence
 
     @staticmethod
-    def _reorder(docs: list[Document], candidates: list[Candidate]) -> list[Document]:
-        """The candidate passages by their best sentence, then the rest in retrieval order."""
+    def _reorder(hits: list[Hit], candidates: list[Candidate]) -> list[Hit]:
+        """The candidate passages by their best sentence, then the rest in retrieval order; each hit
+        keeps its retrieval rank and gains its best sentence's score (``relevance``). The candidates
+        are pointed at the reordered hits."""
         best: dict[str, float] = {}
         for c in candidates:
-            key = c.doc.metadata["chunk_id"]
-            best[key] = max(best.get(key, -math.inf), c.logit)
-        head = sorted(docs[:CANDIDATE_PASSAGES], key=lambda d: -best.get(d.metadata["chunk_id"], -math.inf))
-        ordered = head + list(docs[CANDIDATE_PASSAGES:])
-        for rank, doc in enumerate(ordered, start=1):
-            doc.metadata["retrieval_rank"] = doc.metadata["rank"]
-            doc.metadata["rank"] = rank
-            if doc.metadata["chunk_id"] in best:
-                doc.metadata["relevance"] = best[doc.metadata["chunk_id"]]  # its best sentence's score
+            best[c.hit.id] = max(best.get(c.hit.id, -math.inf), c.logit)
+        head = sorted(hits[:CANDIDATE_PASSAGES], key=lambda h: -best.get(h.id, -math.inf))
+        ordered = [
+            replace(h, rank=rank, retrieval_rank=h.rank, relevance=best.get(h.id))
+            for rank, h in enumerate(head + list(hits[CANDIDATE_PASSAGES:]), start=1)
+        ]
+        by_id = {h.id: h for h in ordered}
+        for c in candidates:
+            c.hit = by_id[c.hit.id]
         return ordered
 
 
-def load_reranker(store, embedder_id: str, path: Path = MODEL_PATH, enabled: bool = True) -> Reranker:
+def load_reranker(store: Store, embedder_id: str, path: Path = MODEL_PATH, enabled: bool = True) -> Reranker:
     """The reranker for ``store``: learned when its weights fit this embedder, else the fixed score
     (logged once: the learned weights only mean something for the embedder they were trained with).
 

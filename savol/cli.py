@@ -97,8 +97,7 @@ def _print_answer(result, as_json: bool) -> None:
     if result.refused:
         print("\nЭнг яқин парчалар / closest passages:")
         for doc in result.retrieved[:3]:
-            meta = doc.metadata
-            print(f"  - §{meta['paragraph']}: {doc.page_content[:160].replace(chr(10), ' ')}…")
+            print(f"  - §{doc.passage.paragraph}: {doc.text[:160].replace(chr(10), ' ')}…")
     else:
         print()
         seen = set()

@@ -90,7 +90,7 @@ def retrieve(app, question):
 
 def n_with(docs, needle: str, k: int = 3) -> int:
     """The marker number of the first passage (of the k given) that contains ``needle``."""
-    return next(n for n, d in enumerate(docs[:k], start=1) if needle in d.page_content)
+    return next(n for n, d in enumerate(docs[:k], start=1) if needle in d.text)
 
 
 def llm_app(settings, model, **overrides) -> Savol:

@@ -19,7 +19,7 @@ def test_extractive_answer_quotes_the_best_sentence_first(app):
     assert not result.refused
     assert 1 <= len(result.sentences) <= 2
     evidence = app.reranker.rank(result.question, app.retriever.search(result.question, k=10))
-    assert result.sentences[0][0] == evidence.candidates[0].sentence["text"]
+    assert result.sentences[0][0] == evidence.candidates[0].sentence.text
     for citation in result.citations:
         assert citation.text[citation.quote_start:citation.quote_end] == citation.quote
 
@@ -38,7 +38,7 @@ class Echo:
 
     def stream(self, question, evidence, *, earlier=None):
         yield Answer(question, f"{question} | {earlier} | {len(evidence.candidates)}", False, "en",
-                     retrieved=list(evidence.docs), answerer=self.name)
+                     retrieved=list(evidence.hits), answerer=self.name)
 
 
 def test_the_chain_takes_any_answerer_without_knowing_its_kind(app):

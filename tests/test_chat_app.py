@@ -224,12 +224,12 @@ def test_context_shows_neighbours_and_marks_the_quote(app):
     """Choosing a source shows the passage between the text before and after it, quote marked."""
     store = app.store
     chunk = store.chunks[5]
-    sentence = store.sentences[chunk["sentence_ids"][0]]
-    start = chunk["text"].find(sentence["text"])
-    page = page_app.context_html(store, f"cite-{chunk['id']}-{start}-{start + len(sentence['text'])}", "uz-Cyrl")
-    assert f"<mark>{html.escape(sentence['text'])}</mark>" in page
+    sentence = store.sentences[chunk.sentence_ids[0]]
+    start = chunk.text.find(sentence.text)
+    page = page_app.context_html(store, f"cite-{chunk.id}-{start}-{start + len(sentence.text)}", "uz-Cyrl")
+    assert f"<mark>{html.escape(sentence.text)}</mark>" in page
     assert page.count('class="savol-around"') == 2
-    first_words = html.escape(store.chunks[6]["text"].split()[0])
+    first_words = html.escape(store.chunks[6].text.split()[0])
     assert first_words in page.split('class="savol-focus"')[1]
 
 
@@ -243,7 +243,7 @@ def test_header_names_title_date_and_outlet(app):
     """The page says which article it answers from, when it was published, and by whom."""
     page = page_app.header_html(app.store, [read_source(ARTICLE)], app.settings.article_url)
     chunk = app.store.chunks[0]
-    assert html.escape(chunk["title"]) in page and chunk["date"] in page and "Kazinform" in page
+    assert html.escape(chunk.title) in page and chunk.date in page and "Kazinform" in page
 
 
 def _like(index: int, liked=True, value="") -> gr.LikeData:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ingest.index import current_version
+from ingest.store import current_version
 
 
 def _run(args, env_index, stdin=None, extra_env=None):

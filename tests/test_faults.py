@@ -22,7 +22,8 @@ import pytest
 from gradio_client import Client
 
 import page.app as page_app
-from ingest.index import _point_current, current_version, load_store
+from ingest.store import current_version, load_store
+from ingest.versions import _point_current
 from page import feedback
 from savol import cli
 from answering.chain import Savol

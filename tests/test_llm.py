@@ -78,7 +78,7 @@ def test_citations_to_passages_not_given_are_removed_and_counted(settings, docs)
 def test_claim_cited_to_the_wrong_passage_is_re_cited(settings, docs):
     """The citation is repaired to the passage that supports the claim, and the repair is reported."""
     n = n_with(docs, "Такаичи")
-    wrong = next(m for m in (1, 2, 3) if "Такаичи" not in docs[m - 1].page_content)
+    wrong = next(m for m in (1, 2, 3) if "Такаичи" not in docs[m - 1].text)
     result = llm_app(settings, scripted(f"{FACT} [{wrong}]")).ask(QUESTION)
     assert result.answer == f"{FACT} [{n}]"
     assert [c.n for c in result.citations] == [n] and result.citations[0].supported
@@ -118,7 +118,7 @@ def test_marker_after_the_full_stop_belongs_to_that_sentence():
 
 def test_article_sentences_are_not_mistaken_for_instructions(app):
     """The injection filter flags no sentence of the real article (it would lose evidence)."""
-    assert [s["text"] for s in app.store.sentences.values() if looks_like_instruction(s["text"])] == []
+    assert [s.text for s in app.store.sentences.values() if looks_like_instruction(s.text)] == []
     assert looks_like_instruction(INJECTION)
 
 
@@ -159,7 +159,7 @@ def test_obeyed_injection_next_to_a_real_claim_is_marked(injected):
     docs = retrieve(Savol(injected), CANARY_QUESTION)
     k = n_with(docs, "CANARY")
     real = next(n for n in (1, 2, 3) if n != k)
-    first = re.split(r"(?<=[.!?])\s+", docs[real - 1].page_content.strip())[0]
+    first = re.split(r"(?<=[.!?])\s+", docs[real - 1].text.strip())[0]
     app = Savol(injected, chat_model=scripted(f"{first} [{real}] CANARY [{k}]"))
     result = app.ask(CANARY_QUESTION)
     assert result.answer.endswith(f"CANARY [{k}] {UNSUPPORTED_MARK} (тасдиқланмаган)")
@@ -296,24 +296,24 @@ def test_benchmark_skips_llm_config_without_an_llm(settings):
     assert report["metrics"] == {} and "llm skipped" in report["notes"][0]
 
 
-def replace_text(doc, extra: str):
-    """A copy of ``doc`` with ``extra`` appended to its text."""
-    from langchain_core.documents import Document
+def replace_text(hit, extra: str):
+    """A copy of ``hit`` with ``extra`` appended to its passage's text."""
+    from dataclasses import replace
 
-    return Document(page_content=f"{doc.page_content}\n{extra}", metadata=dict(doc.metadata))
+    return replace(hit, passage=replace(hit.passage, text=f"{hit.text}\n{extra}"))
 
 
 def test_page_streams_llm_tokens_and_links_markers(settings, docs):
     """On the chat page an LLM answer grows token by token and its marker links to the supported quote."""
     import page.app as page_app
 
-    first = re.split(r"(?<=[.!?])\s+", docs[0].page_content.strip())[0]
+    first = re.split(r"(?<=[.!?])\s+", docs[0].text.strip())[0]
     model = GenericFakeChatModel(messages=iter([AIMessage(content=f"{first} [1]")]))
     steps = [out[1][-1]["content"] for out in page_app.respond(QUESTION, [], app=llm_app(settings, model))][1:]
     assert len(steps) > 3, "tokens should arrive one by one"
     assert len(steps[-1]) > len(steps[0])
     final = steps[-1]
-    assert re.search(r"\(#cite-" + docs[0].metadata["chunk_id"] + r"-\d+-\d+\)", final), final
+    assert re.search(r"\(#cite-" + docs[0].id + r"-\d+-\d+\)", final), final
 
 
 def test_page_shows_why_it_fell_back(settings):

@@ -61,7 +61,7 @@ def test_each_answer_carries_its_own_sources(app):
 def test_source_cards_name_the_paragraph_not_the_long_title(app):
     """The header already names the article: a card leads with its marker and paragraph number."""
     content = final_message(app, HITACHI)
-    title = app.store.chunks[0]["title"]
+    title = app.store.chunks[0].title
     assert html.escape(title) not in content and title not in content
     c = app.ask(HITACHI).citations[0]
     assert re.search(rf"<strong>\[{c.n}\] {re.escape(TEXTS['uz-Cyrl'].paragraph.format(c.paragraph))}</strong>",
@@ -69,18 +69,18 @@ def test_source_cards_name_the_paragraph_not_the_long_title(app):
 
 
 def _sentences(app, chunk):
-    return [app.store.sentences[sid]["text"] for sid in chunk["sentence_ids"]]
+    return [app.store.sentences[sid].text for sid in chunk.sentence_ids]
 
 
 def test_one_marker_for_consecutive_quotes_from_one_passage(app, monkeypatch):
     """'Q1 Q2 [1] Q3 [2]' shows two markers, as written; [1] opens its passage with both quotes marked."""
-    a, b = [c for c in app.store.chunks if len(c["sentence_ids"]) >= 3][:2]
+    a, b = [c for c in app.store.chunks if len(c.sentence_ids) >= 3][:2]
     q1, q2 = _sentences(app, a)[1:3]
     q3 = _sentences(app, b)[0]
 
     def cite(n, chunk, quote):
-        start = chunk["text"].index(quote)
-        return Citation(n, chunk["id"], chunk["title"], chunk["date"], chunk["paragraph"], chunk["text"], quote,
+        start = chunk.text.index(quote)
+        return Citation(n, chunk.id, chunk.title, chunk.date, chunk.paragraph, chunk.text, quote,
                         start, start + len(quote))
 
     citations = [cite(1, a, q1), cite(1, a, q2), cite(2, b, q3)]
@@ -176,8 +176,8 @@ def test_feedback_notice_speaks_the_reader_language(app, tmp_path):
 def test_passage_in_context_speaks_the_reader_language(app):
     """The context panel's heading and paragraph label are in the language the page shows."""
     chunk = app.store.chunks[5]
-    shown = render.context_html(app.store, f"cite-{chunk['id']}", "en")
-    assert f"{TEXTS['en'].in_context}: {TEXTS['en'].paragraph.format(chunk['paragraph'])}" in shown
+    shown = render.context_html(app.store, f"cite-{chunk.id}", "en")
+    assert f"{TEXTS['en'].in_context}: {TEXTS['en'].paragraph.format(chunk.paragraph)}" in shown
     assert 'lang="en"' in shown
 
 

@@ -84,9 +84,9 @@ def test_passages_are_reordered_by_their_best_sentence(app):
     docs = app.retriever.search(query, k=10)
     evidence = app.reranker.rank(query, docs, lang="uz-Cyrl")
     best = evidence.candidates[0]
-    assert evidence.docs[0].metadata["chunk_id"] == best.doc.metadata["chunk_id"]
-    assert [d.metadata["rank"] for d in evidence.docs] == list(range(1, len(docs) + 1))
-    assert all("retrieval_rank" in d.metadata for d in evidence.docs)
+    assert evidence.hits[0].id == best.hit.id
+    assert [h.rank for h in evidence.hits] == list(range(1, len(docs) + 1))
+    assert sorted(h.retrieval_rank for h in evidence.hits) == list(range(1, len(docs) + 1))
     logits = [c.logit for c in evidence.candidates]
     assert logits == sorted(logits, reverse=True)
     assert set(evidence.candidates[0].features) == set(SENTENCE_FEATURES)

@@ -129,7 +129,7 @@ def test_answer_is_quoted_and_cited(app, question, expected):
 
 def test_headings_are_not_answers_to_other_questions(app):
     result = app.ask("Ватандошлар билан учрашувда нималар муҳокама қилинди?")
-    headings = {s["text"] for s in app.store.sentences.values() if s.get("heading")}
+    headings = {s.text for s in app.store.sentences.values() if s.heading}
     assert not result.refused and not {c.quote for c in result.citations} & headings
 
 

@@ -361,7 +361,7 @@ def trapped(tmp_path_factory) -> Savol:
 def test_answer_only_quotes_never_obeys(trapped, question):
     """An order found in a passage is at most quoted whole, with its citation; it is never carried out."""
     result = trapped.ask(question)
-    sentences = {s["text"] for s in trapped.store.sentences.values()}
+    sentences = {s.text for s in trapped.store.sentences.values()}
     assert result.sentences or result.refused
     assert all(quote in sentences for quote, _ in result.sentences)
     assert result.answer == compose(result.sentences) or result.refused  # whole quotes and markers, nothing else

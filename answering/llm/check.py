@@ -27,12 +27,15 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from langchain_core.documents import Document
 
 from ingest.split import sentence_spans
 from ingest.text import lexical_tokens, match_key, normalize
 from retriever.hybrid import query_forms
 from answering.answer import Answer, Citation
+from ingest.embeddings import Embedder
+from ingest.records import IndexedSentence
+from ingest.store import Store
+from retriever.hits import Hit
 from ingest.errors import SavolError
 from answering.answer import REFUSALS, refusal
 from answering.llm.prompt import echoes_prompt
@@ -167,44 +170,44 @@ class SupportChecker:
             questions).
     """
 
-    def __init__(self, store, embedder):
+    def __init__(self, store: Store, embedder: Embedder):
         self.store = store
         self.embedder = embedder
         index = store.sentence_index
         self._vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 1), np.float32)
         self._row = {sid: i for i, sid in enumerate(store.sentence_ids)}
         # Sentences addressed to a model ("ignore the instructions…") are never evidence.
-        self._instructions = {sid for sid, s in store.sentences.items() if looks_like_instruction(s["text"])}
+        self._instructions = {sid for sid, s in store.sentences.items() if looks_like_instruction(s.text)}
 
     def embed_claims(self, claims: list[str]) -> np.ndarray:
         """Claim vectors, embedded as the retriever embeds questions."""
         prepared = [query_forms(c)[1] for c in claims]
         return np.asarray(self.embedder.embed_queries(prepared), dtype=np.float32)
 
-    def evidence(self, doc: Document) -> list[dict]:
-        """The sentences of ``doc`` that may support a claim (text addressed to the model may not)."""
+    def evidence(self, hit: Hit) -> list[IndexedSentence]:
+        """The sentences of ``hit``'s passage that may support a claim (text addressed to the model may not)."""
         out = []
-        for sid in doc.metadata.get("sentence_ids", []):
+        for sid in hit.passage.sentence_ids:
             sentence = self.store.sentences.get(sid)
             if sentence is not None and sid in self._row and sid not in self._instructions:
                 out.append(sentence)
         return out
 
-    def support(self, claim: str, vector: np.ndarray, doc: Document) -> tuple[float, dict | None]:
-        """Best ``(score, sentence)`` of ``doc`` for ``claim``; the score is 0 when a number is missing."""
-        if not set(_DIGITS.findall(claim)) <= set(_DIGITS.findall(doc.page_content)):
+    def support(self, claim: str, vector: np.ndarray, hit: Hit) -> tuple[float, IndexedSentence | None]:
+        """Best ``(score, sentence)`` of ``hit`` for ``claim``; the score is 0 when a number is missing."""
+        if not set(_DIGITS.findall(claim)) <= set(_DIGITS.findall(hit.text)):
             return 0.0, None
         terms = set(lexical_tokens(claim))
-        best: tuple[float, dict | None] = (0.0, None)
-        for sentence in self.evidence(doc):
-            cosine = float(self._vectors[self._row[sentence["id"]]] @ vector)
-            overlap = len(terms & set(sentence["tokens"])) / len(terms) if terms else 0.0
+        best: tuple[float, IndexedSentence | None] = (0.0, None)
+        for sentence in self.evidence(hit):
+            cosine = float(self._vectors[self._row[sentence.id]] @ vector)
+            overlap = len(terms & set(sentence.tokens)) / len(terms) if terms else 0.0
             score = cosine + SUPPORT_LEXICAL * overlap
             if score > best[0]:
                 best = (score, sentence)
         return best
 
-    def check(self, text: str, passages: list[Document]) -> tuple[list[Claim], int]:
+    def check(self, text: str, passages: list[Hit]) -> tuple[list[Claim], int]:
         """The checked claims of ``text`` and the number of invalid citation markers removed."""
         raw = split_claims(text)
         invalid = 0
@@ -229,12 +232,13 @@ class SupportChecker:
             for n in claim.cited:
                 score, sentence = scores[n]
                 ok = score >= SUPPORT_THRESHOLD
-                quote = sentence["text"] if ok else ""
-                claim.citations.append(Citation.from_passage(n, passages[n - 1], quote, supported=ok))
+                quote = sentence.text if ok and sentence is not None else ""
+                paragraph = sentence.paragraph if ok and sentence is not None else None
+                claim.citations.append(Citation.from_hit(n, passages[n - 1], quote, paragraph=paragraph, supported=ok))
         return claims, invalid
 
-    def answer(self, question: str, lang: str, text: str, passages: list[Document],
-               retrieved: list[Document], answerer: str) -> Answer:
+    def answer(self, question: str, lang: str, text: str, passages: list[Hit],
+               retrieved: list[Hit], answerer: str) -> Answer:
         """The checked :class:`Answer` for the LLM's ``text``.
 
         Raises:
@@ -270,8 +274,8 @@ class SupportChecker:
         if unverified:
             warnings.append(f"{unverified} sentence(s) could not be verified against the article and are "
                             f"marked {label}.")
-        flagged = [n for n, doc in enumerate(passages, start=1)
-                   if self._instructions.intersection(doc.metadata.get("sentence_ids", []))]
+        flagged = [n for n, hit in enumerate(passages, start=1)
+                   if self._instructions.intersection(hit.passage.sentence_ids)]
         if flagged:
             warnings.append("Passage " + ", ".join(f"[{n}]" for n in flagged) + " contains text addressed to "
                             "an AI model; it was treated as data and not used as evidence.")
