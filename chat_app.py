@@ -14,7 +14,7 @@ from ingest.settings import configure_runtime
 if __name__ == "__main__":
     configure_runtime()  # before FAISS and the e5 engine load OpenMP
 
-from page.app import build_app, main, respond  # noqa: E402
+from page.app import build_app, main, respond
 
 __all__ = ["build_app", "main", "respond"]
 

@@ -10,8 +10,9 @@ returns the closest passages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from retriever.hits import Hit
 from retriever.rerank import Evidence
@@ -51,18 +52,28 @@ class Citation:
     supported: bool | None = None  # LLM answers: does the quote support the sentence (None: not checked)
 
     @classmethod
-    def from_hit(cls, n: int, hit: Hit, quote: str = "", paragraph: int | None = None,
-                 supported: bool | None = None) -> Citation:
+    def from_hit(
+        cls, n: int, hit: Hit, quote: str = "", paragraph: int | None = None, supported: bool | None = None
+    ) -> Citation:
         """The passage of ``hit`` cited as ``[n]``; ``quote`` (when given) is located in its text."""
         passage = hit.passage
         start = passage.text.find(quote) if quote else 0
         if start < 0:  # not verbatim in the passage (cannot happen for savol's own index)
             quote, start = "", 0
         return cls(
-            n=n, chunk_id=passage.id, title=passage.title, date=passage.date,
-            paragraph=passage.paragraph if paragraph is None else paragraph, text=passage.text,
-            quote=quote, quote_start=start, quote_end=start + len(quote), source=passage.source,
-            start=passage.start, end=passage.end, supported=supported,
+            n=n,
+            chunk_id=passage.id,
+            title=passage.title,
+            date=passage.date,
+            paragraph=passage.paragraph if paragraph is None else paragraph,
+            text=passage.text,
+            quote=quote,
+            quote_start=start,
+            quote_end=start + len(quote),
+            source=passage.source,
+            start=passage.start,
+            end=passage.end,
+            supported=supported,
         )
 
 
@@ -92,13 +103,21 @@ class Answer:
             "lang": self.lang,
             "answerer": self.answerer,
             "citations": [
-                {k: v for k, v in asdict(c).items()
-                 if k not in ("source", "start", "end") and not (k == "supported" and v is None)}
+                {
+                    k: v
+                    for k, v in asdict(c).items()
+                    if k not in ("source", "start", "end") and not (k == "supported" and v is None)
+                }
                 for c in self.citations
             ],
             "retrieved": [
-                {"rank": i, "chunk_id": h.id, "text": h.text, "score": round(h.score, 6),
-                 "paragraph": h.passage.paragraph}
+                {
+                    "rank": i,
+                    "chunk_id": h.id,
+                    "text": h.text,
+                    "score": round(h.score, 6),
+                    "paragraph": h.passage.paragraph,
+                }
                 | ({"relevance": round(h.relevance, 6)} if h.relevance is not None else {})
                 for i, h in enumerate(self.retrieved, start=1)
             ],
@@ -125,8 +144,15 @@ def _pieces(sentences: list[tuple[str, int]]) -> list[str]:
 
 def refused(question: str, lang: str, evidence: Evidence, answerer: str = "extractive") -> Answer:
     """The "the article does not say" answer, with the closest passages."""
-    return Answer(question, refusal(lang), True, lang, retrieved=list(evidence.hits),
-                  evidence_score=_score(evidence), answerer=answerer)
+    return Answer(
+        question,
+        refusal(lang),
+        True,
+        lang,
+        retrieved=list(evidence.hits),
+        evidence_score=_score(evidence),
+        answerer=answerer,
+    )
 
 
 def _score(evidence: Evidence) -> float:
@@ -188,8 +214,16 @@ class ExtractiveAnswerer:
             quote = c.sentence.text
             citations.append(Citation.from_hit(n, c.hit, quote, paragraph=c.sentence.paragraph))
             sentences.append((quote, n))
-        return Answer(question, compose(sentences), False, lang, citations=citations, sentences=sentences,
-                      retrieved=list(evidence.hits), evidence_score=_score(evidence))
+        return Answer(
+            question,
+            compose(sentences),
+            False,
+            lang,
+            citations=citations,
+            sentences=sentences,
+            retrieved=list(evidence.hits),
+            evidence_score=_score(evidence),
+        )
 
     def stream(self, question: str, evidence: Evidence, *, earlier: str | None = None) -> Iterator[Answer]:
         """The answer one quoted sentence at a time, ending with the final answer. Each step's text
@@ -197,6 +231,7 @@ class ExtractiveAnswerer:
         result = self.answer(question, evidence)
         pieces = _pieces(result.sentences)
         for i in range(1, len(result.sentences)):
-            yield replace(result, answer=" ".join(pieces[:i]), sentences=result.sentences[:i],
-                          citations=result.citations[:i])
+            yield replace(
+                result, answer=" ".join(pieces[:i]), sentences=result.sentences[:i], citations=result.citations[:i]
+            )
         yield result

@@ -12,24 +12,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ingest.embeddings import Embedder, get_embedder
-from ingest.index import IngestReport, build_index
-from ingest.store import SCHEMA_VERSION, Store, current_version, serving_manifest
-from retriever.features import CANDIDATE_PASSAGES
-from retriever.hybrid import HybridRetriever, Query, make_query
-from retriever.hits import Hit
-from retriever.live import LiveIndex
-from retriever.rerank import Evidence, Reranker, load_reranker
 from answering.answer import Answer, Answerer, ExtractiveAnswerer
 from answering.llm import LLMAnswerer, SupportChecker, load_chat_model
 from answering.question import clean_history, clean_question
+from ingest.embeddings import Embedder, get_embedder
+from ingest.index import IngestReport, build_index
 from ingest.settings import Settings
+from ingest.store import SCHEMA_VERSION, Store, current_version, serving_manifest
+from retriever.features import CANDIDATE_PASSAGES
+from retriever.hits import Hit
+from retriever.hybrid import HybridRetriever, Query, make_query
+from retriever.live import LiveIndex
+from retriever.rerank import Evidence, Reranker, load_reranker
 
 log = logging.getLogger("savol")
 
@@ -79,8 +79,15 @@ def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answer
 class Savol:
     """The product's core: load (or build) the index, answer questions, follow re-ingests."""
 
-    def __init__(self, settings: Settings | None = None, *, mode: str = "hybrid", fold: bool = True,
-                 rerank: bool = True, chat_model: BaseChatModel | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        mode: str = "hybrid",
+        fold: bool = True,
+        rerank: bool = True,
+        chat_model: BaseChatModel | None = None,
+    ):
         """Set up; nothing is loaded until the first question or ingest.
 
         Args:
@@ -142,8 +149,9 @@ class Savol:
         manifest = serving_manifest(index_dir) or {}
         schema = manifest.get("schema_version", SCHEMA_VERSION)
         if schema != SCHEMA_VERSION and manifest.get("embedder") == self.embedder.id:
-            log.warning("the index in %s has schema %s, this savol reads %s: rebuilding it",
-                        index_dir, schema, SCHEMA_VERSION)
+            log.warning(
+                "the index in %s has schema %s, this savol reads %s: rebuilding it", index_dir, schema, SCHEMA_VERSION
+            )
             return self.ingest(rebuild=True, progress=progress)
         return None
 
@@ -176,8 +184,13 @@ class Savol:
 
     def _make_retriever(self, store: Store) -> HybridRetriever:
         return HybridRetriever(
-            store=store, embedder=self.embedder, k=self.settings.k, mode=self.mode, fold=self.fold,
-            lexical_weight=self.settings.lexical_weight, latent_weight=self.settings.latent_weight,
+            store=store,
+            embedder=self.embedder,
+            k=self.settings.k,
+            mode=self.mode,
+            fold=self.fold,
+            lexical_weight=self.settings.lexical_weight,
+            latent_weight=self.settings.latent_weight,
         )
 
     def chain(self) -> Runnable:
@@ -191,15 +204,27 @@ class Savol:
         with self._lock:
             if self._chain is None or self._chain[0] != served.store.version:
                 # The learned reranker reads hybrid retrieval's signals; BM25 or dense alone use the fixed score.
-                reranker = load_reranker(served.store, self.embedder.id, self.settings.reranker,
-                                         enabled=self.rerank and self.mode == "hybrid")
+                reranker = load_reranker(
+                    served.store,
+                    self.embedder.id,
+                    self.settings.reranker,
+                    enabled=self.rerank and self.mode == "hybrid",
+                )
                 weights = reranker.weights
-                answerer: Answerer = ExtractiveAnswerer(
-                    k=self.settings.k, second_margin=weights.second_margin if weights else None)
+                extractive = ExtractiveAnswerer(
+                    k=self.settings.k, second_margin=weights.second_margin if weights else None
+                )
+                answerer: Answerer = extractive
                 if self.chat_model is not None:
                     checker = SupportChecker(served.store, self.embedder)
-                    answerer = LLMAnswerer(self.chat_model, checker, answerer, self.answerer_name,
-                                           timeout=self.settings.llm_timeout, k=self.settings.k)
+                    answerer = LLMAnswerer(
+                        self.chat_model,
+                        checker,
+                        extractive,
+                        self.answerer_name,
+                        timeout=self.settings.llm_timeout,
+                        k=self.settings.k,
+                    )
                 chain = build_chain(served.retriever, reranker, answerer, self.settings.max_history_turns)
                 self._chain = (served.store.version, chain, reranker)
             return self._chain[1]

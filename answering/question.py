@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.text import has_surrogates, strip_invisible
 from answering.errors import BadQuestion
 from ingest.settings import MAX_QUESTION_CHARS
+from ingest.text import has_surrogates, strip_invisible
 
 
 def clean_question(question, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -25,7 +25,8 @@ def clean_question(question, max_chars: int = MAX_QUESTION_CHARS) -> str:
     if len(text) > max_chars:
         raise BadQuestion(
             f"The question is {len(text):,} characters long; the limit is {max_chars:,}. Shorten it.",
-            reason="too_long", values={"length": len(text), "limit": max_chars},
+            reason="too_long",
+            values={"length": len(text), "limit": max_chars},
         )
     return text
 

@@ -36,8 +36,12 @@ def _questions(path: Path, n: int) -> list[str]:
 
 
 def _summary(ms: list[float]) -> dict:
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
-            "max_ms": round(max(ms), 1)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1),
+    }
 
 
 def run(settings: Settings, questions: list[str]) -> dict:
@@ -95,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launch -> first answer   {figures['launch_to_first_answer_s']:.2f} s")
         for name in ("chat", "ask"):
             f = figures[name]
-            print(f"{name:<5} answer complete    p50 {f['p50_ms']:.0f} ms  p95 {f['p95_ms']:.0f} ms  "
-                  f"max {f['max_ms']:.0f} ms  (n={f['n']}, one user)")
+            print(
+                f"{name:<5} answer complete    p50 {f['p50_ms']:.0f} ms  p95 {f['p95_ms']:.0f} ms  "
+                f"max {f['max_ms']:.0f} ms  (n={f['n']}, one user)"
+            )
         print(f"server memory            {figures['rss_mb']} MB resident, peak {figures['peak_rss_mb']} MB")
         print(f"machine                  {figures['cpus']} CPUs, load {figures['load_avg_1m']}")
     return 0

@@ -31,6 +31,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from answering.llm.check import MARKER
 from eval.dataset import LANGS, Item, load_dataset
 from eval.metrics import (
     K_MAX,
@@ -41,9 +42,8 @@ from eval.metrics import (
     summarize,
 )
 from eval.report import markdown_table, plot_recall
-
+from eval.tutorial import TutorialConfig, st_available
 from ingest.errors import SavolError
-from answering.llm.check import MARKER
 from ingest.settings import PROJECT_ROOT, Settings, add_llm_arguments, configure_runtime
 
 DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
@@ -81,63 +81,43 @@ class SavolConfig:
         latency = (time.perf_counter() - started) * 1000
         data = result.to_dict()
         out = {
-            "answer": data["answer"], "refused": data["refused"], "citations": data["citations"],
-            "retrieved": data["retrieved"], "latency_ms": latency,
+            "answer": data["answer"],
+            "refused": data["refused"],
+            "citations": data["citations"],
+            "retrieved": data["retrieved"],
+            "latency_ms": latency,
             # How long the answer is: quoted sentences, and characters without the markers.
             "first_sentence": result.sentences[0][0] if result.sentences else None,
-            "sentences": len(result.sentences), "chars": len(MARKERS.sub("", result.answer).strip()),
+            "sentences": len(result.sentences),
+            "chars": len(MARKERS.sub("", result.answer).strip()),
         }
         if self.name == "llm":
             # support: per answer sentence, verified against its citation; None when the LLM's answer
             # was replaced by the extractive one (the warnings say why).
             # A refusal is the reranker's, not a fallback: it carries the LLM's name and no sentences.
-            out.update(answerer=data["answerer"], warnings=data["warnings"],
-                       support=None if result.answerer == "extractive" or result.refused else list(result.support))
+            out.update(
+                answerer=data["answerer"],
+                warnings=data["warnings"],
+                support=None if result.answerer == "extractive" or result.refused else list(result.support),
+            )
         return out
-
-
-class TutorialConfig:
-    """The LangChain tutorial pipeline, for comparison (retrieval only: it has no answerer without an LLM)."""
-
-    def __init__(self, settings: Settings):
-        from langchain_community.vectorstores import FAISS
-        from langchain_core.documents import Document
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-        from ingest.corpus import list_corpus
-        from ingest.embeddings import get_embedder
-
-        self.name = "tutorial"
-        started = time.perf_counter()
-        embedder = get_embedder("st:all-MiniLM-L6-v2")
-        docs = [
-            Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
-            for p in list_corpus(settings.corpus_dir)
-        ]
-        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-        self.store = FAISS.from_documents(splits, embedder)
-        self.ingest_s = time.perf_counter() - started
-
-    def run(self, item: Item) -> dict:
-        started = time.perf_counter()
-        docs = self.store.similarity_search_with_score(item.question, k=4)
-        latency = (time.perf_counter() - started) * 1000
-        retrieved = [
-            {"rank": i, "chunk_id": f"tutorial-{i}", "text": d.page_content, "score": float(s)}
-            for i, (d, s) in enumerate(docs, start=1)
-        ]
-        return {"answer": None, "refused": None, "citations": [], "retrieved": retrieved, "latency_ms": latency,
-                "first_sentence": None, "sentences": None, "chars": None}
 
 
 def _record(config, item: Item) -> dict:
     out = config.run(item)
     flags = [relevant(r["text"], item.evidence) for r in out["retrieved"][:K_MAX]]
     record = {
-        "config": config.name, "id": item.id, "lang": item.lang, "question": item.question,
-        "answerable": item.answerable, "off_topic": item.off_topic, **out,
+        "config": config.name,
+        "id": item.id,
+        "lang": item.lang,
+        "question": item.question,
+        "answerable": item.answerable,
+        "off_topic": item.off_topic,
+        **out,
         "ranking": ranking_metrics(flags) if item.answerable else None,
-        "answer_correct": None, "first_correct": None, "citation_relevant": [],
+        "answer_correct": None,
+        "first_correct": None,
+        "citation_relevant": [],
     }
     if item.history:
         record["history"] = list(item.history)
@@ -183,8 +163,13 @@ def trained_keys(weights: Path | None = None) -> set[tuple]:
     return keys
 
 
-def run_benchmark(items: list[Item], configs: list[str], base: Settings | None = None,
-                  notes: list[str] | None = None, trained: set[tuple] | None = None) -> dict:
+def run_benchmark(
+    items: list[Item],
+    configs: list[str],
+    base: Settings | None = None,
+    notes: list[str] | None = None,
+    trained: set[tuple] | None = None,
+) -> dict:
     """Run ``configs`` on ``items``; returns ``{"metrics": ..., "questions": [...], "notes": [...]}``.
 
     ``trained`` (``(question, history)`` pairs, :func:`trained_keys`): the questions the reranker was
@@ -197,8 +182,10 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
     unseen = {item.id for item in items if (item.question, item.history) not in trained}
     seen_share = (len(items) - len(unseen)) / len(items) if items else 0.0
     if seen_share and {"hybrid", "llm"} & set(configs):
-        notes.append(f"{seen_share:.0%} of these questions trained the reranker (the hybrid and llm configurations), "
-                     "so those figures are optimistic; its cross-validated figures are in retriever/reranker.json")
+        notes.append(
+            f"{seen_share:.0%} of these questions trained the reranker (the hybrid and llm configurations), "
+            "so those figures are optimistic; its cross-validated figures are in retriever/reranker.json"
+        )
     if len(unseen) in (0, len(items)):
         unseen = set()  # all or none trained on: the overall figures say it all
     metrics, questions = {}, []
@@ -224,8 +211,11 @@ def run_benchmark(items: list[Item], configs: list[str], base: Settings | None =
                     notes.append(f"{name} skipped: {exc}")
                     continue
             records = [_record(config, item) for item in items]
-            by_lang = {lang: summarize([r for r in records if r["lang"] == lang])
-                       for lang in LANGS if any(r["lang"] == lang for r in records)}
+            by_lang = {
+                lang: summarize([r for r in records if r["lang"] == lang])
+                for lang in LANGS
+                if any(r["lang"] == lang for r in records)
+            }
             follow_ups = [r for r in records if r.get("history")]
             metrics[name] = {
                 "overall": summarize(records) | (llm_metrics(records) if name == "llm" else {}),
@@ -258,21 +248,18 @@ def llm_metrics(records: list[dict]) -> dict:
     }
 
 
-def _st_available() -> bool:
-    try:
-        import langchain_huggingface  # noqa: F401
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="savol eval", description="Run the Q&A benchmark.")
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="JSONL dataset (default eval/qa.jsonl)")
     parser.add_argument("--output", type=Path, help="write the full report as JSON")
-    parser.add_argument("--config", nargs="+", action="extend", choices=ALL_CONFIGS, metavar="NAME",
-                        help=f"configurations to run (default: all of {', '.join(ALL_CONFIGS)})")
+    parser.add_argument(
+        "--config",
+        nargs="+",
+        action="extend",
+        choices=ALL_CONFIGS,
+        metavar="NAME",
+        help=f"configurations to run (default: all of {', '.join(ALL_CONFIGS)})",
+    )
     parser.add_argument("--plot", type=Path, help="draw Recall@k per configuration to this PNG")
     parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default ./corpus)")
     add_llm_arguments(parser)  # for the llm config
@@ -287,10 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         items = load_dataset(args.dataset)
         configs = list(dict.fromkeys(args.config or ALL_CONFIGS))
         notes: list[str] = []
-        if "tutorial" in configs and not _st_available():
+        if "tutorial" in configs and not st_available():
             configs.remove("tutorial")
-            notes.append("tutorial skipped: the [st] extra is not installed "
-                         "(pip install torch==2.13.0 && pip install -e '.[st]')")
+            notes.append(
+                "tutorial skipped: the [st] extra is not installed "
+                "(pip install torch==2.13.0 && pip install -e '.[st]')"
+            )
         base = Settings.from_args(args)
         report = run_benchmark(items, configs, base, notes, trained=trained_keys(base.reranker))
     except SavolError as exc:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from answering.chain import Savol
+from answering.llm.check import SUPPORT_THRESHOLD, SupportChecker
 from eval.dataset import load_dataset
 from eval.metrics import relevant
-from retriever.hybrid import make_query
-from answering.chain import Savol
 from ingest.lang import LANGS
-from answering.llm.check import SUPPORT_THRESHOLD, SupportChecker
 from ingest.settings import PROJECT_ROOT, Settings
-
+from retriever.hybrid import make_query
 
 
 def main() -> None:
@@ -40,7 +39,7 @@ def main() -> None:
     print(f"{len(rows)} claims; passes with evidence / passes without it")
     for t in np.round(np.arange(SUPPORT_THRESHOLD - 0.02, SUPPORT_THRESHOLD + 0.021, 0.01), 3):
         cells = []
-        for lang in LANGS + ("all",):
+        for lang in (*LANGS, "all"):
             sel = [r for r in rows if lang in (r[0], "all")]
             if sel:
                 cells.append(f"{lang} {np.mean([r[1] >= t for r in sel]):.2f}/{np.mean([r[2] >= t for r in sel]):.2f}")

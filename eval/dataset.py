@@ -73,9 +73,14 @@ def load_dataset(path: Path) -> list[Item]:
         seen.add(raw["id"])
         items.append(
             Item(
-                id=str(raw["id"]), lang=raw["lang"], question=raw["question"],
-                answers=tuple(raw["answers"]), evidence=tuple(raw["evidence"]),
-                answerable=raw["answerable"], history=tuple(raw.get("history", [])), off_topic=off_topic,
+                id=str(raw["id"]),
+                lang=raw["lang"],
+                question=raw["question"],
+                answers=tuple(raw["answers"]),
+                evidence=tuple(raw["evidence"]),
+                answerable=raw["answerable"],
+                history=tuple(raw.get("history", [])),
+                off_topic=off_topic,
             )
         )
     if not items:

@@ -93,8 +93,11 @@ def _user(url: str, questions: list[str], start: threading.Barrier, deadline_s: 
         client = _client(url)
     except Exception as exc:  # cannot connect: every question of this user failed
         start.wait()
-        return {"latencies": [], "errors": [f"connect: {type(exc).__name__}: {exc}"[:200]] * len(questions),
-                "not_run": 0}
+        return {
+            "latencies": [],
+            "errors": [f"connect: {type(exc).__name__}: {exc}"[:200]] * len(questions),
+            "not_run": 0,
+        }
     start.wait()  # every user connected: the clock starts for all at once
     deadline = time.monotonic() + deadline_s
     latencies, errors, not_run = [], [], 0
@@ -135,8 +138,14 @@ class _MemorySampler(threading.Thread):
         return self.peak_mb
 
 
-def run_load(url: str, questions: list[str], users: int = 20, per_user: int = 10,
-             deadline_s: float = DEFAULT_DEADLINE_S, pid: int | None = None) -> dict:
+def run_load(
+    url: str,
+    questions: list[str],
+    users: int = 20,
+    per_user: int = 10,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    pid: int | None = None,
+) -> dict:
     """Run the load against a page at ``url``; the figures as a dict.
 
     Args:
@@ -206,7 +215,8 @@ def targets_met(figures: dict) -> dict:
     """Each issue-6 target with whether this run met it (None: not measured)."""
     growth = (
         figures["rss_after_mb"] - figures["rss_before_mb"]
-        if figures.get("rss_after_mb") is not None and figures.get("rss_before_mb") is not None else None
+        if figures.get("rss_after_mb") is not None and figures.get("rss_before_mb") is not None
+        else None
     )
     return {
         "no_failures": figures["failed"] == 0 and figures["not_run"] == 0,
@@ -221,11 +231,17 @@ def start_server(settings: Settings, log) -> tuple[subprocess.Popen, str]:
 
     Savol(settings).ensure_index()  # building the index is not part of the load
     port = free_port()
-    env = dict(os.environ, SAVOL_HOST="127.0.0.1", SAVOL_PORT=str(port), SAVOL_INDEX=str(settings.index_dir),
-               GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(
+        os.environ,
+        SAVOL_HOST="127.0.0.1",
+        SAVOL_PORT=str(port),
+        SAVOL_INDEX=str(settings.index_dir),
+        GRADIO_ANALYTICS_ENABLED="False",
+    )
     env.pop("SAVOL_AUTH", None)
-    server = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "chat_app.py")], env=env, cwd=PROJECT_ROOT,
-                              stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [sys.executable, str(PROJECT_ROOT / "chat_app.py")], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log
+    )
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
     while True:
@@ -280,22 +296,25 @@ def _report(f: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.load", description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20, help=f"concurrent users, 1..{MAX_USERS} (default 20)")
-    parser.add_argument("--questions", type=int, default=10,
-                        help=f"questions per user, 1..{MAX_QUESTIONS} (default 10)")
+    parser.add_argument(
+        "--questions", type=int, default=10, help=f"questions per user, 1..{MAX_QUESTIONS} (default 10)"
+    )
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="dataset the questions come from")
     parser.add_argument("--url", help="a running page on this machine (default: start one)")
     parser.add_argument("--pid", type=int, help="with --url: the server's process id, to report its memory")
-    parser.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE_S,
-                        help=f"seconds after which no new question starts (default {DEFAULT_DEADLINE_S:.0f})")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE_S,
+        help=f"seconds after which no new question starts (default {DEFAULT_DEADLINE_S:.0f})",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
     if args.url and not is_loopback(args.url):
-        print(f"load: {args.url} is not a loopback address; the load test only targets this machine.",
-              file=sys.stderr)
+        print(f"load: {args.url} is not a loopback address; the load test only targets this machine.", file=sys.stderr)
         return 2
     if not (1 <= args.users <= MAX_USERS and 1 <= args.questions <= MAX_QUESTIONS and args.deadline > 0):
-        print(f"load: --users must be 1..{MAX_USERS}, --questions 1..{MAX_QUESTIONS}, --deadline > 0.",
-              file=sys.stderr)
+        print(f"load: --users must be 1..{MAX_USERS}, --questions 1..{MAX_QUESTIONS}, --deadline > 0.", file=sys.stderr)
         return 2
     server = None
     try:

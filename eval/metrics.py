@@ -64,9 +64,7 @@ def summarize(records: list[dict]) -> dict:
     refused = [r for r in judged if r["refused"]]
     if unanswerable and judged:
         out["refusal_recall"] = mean(float(r["refused"]) for r in unanswerable)
-        out["refusal_precision"] = (
-            mean(float(not r["answerable"]) for r in refused) if refused else None
-        )
+        out["refusal_precision"] = mean(float(not r["answerable"]) for r in refused) if refused else None
         off_topic = [r for r in unanswerable if r.get("off_topic")]
         out["off_topic_refusal"] = mean(float(r["refused"]) for r in off_topic) if off_topic else None
     # How long the answers to answerable questions are, so that quoting more cannot raise accuracy unseen.
@@ -81,12 +79,21 @@ def summarize(records: list[dict]) -> dict:
 
 
 # The figures the targets are set on; their 95% intervals are reported beside them.
-CI_METRICS = ("recall@1", "recall@5", "answer_accuracy", "first_sentence_accuracy", "citation_precision",
-              "refusal_recall", "off_topic_refusal", "false_refusal_rate")
+CI_METRICS = (
+    "recall@1",
+    "recall@5",
+    "answer_accuracy",
+    "first_sentence_accuracy",
+    "citation_precision",
+    "refusal_recall",
+    "off_topic_refusal",
+    "false_refusal_rate",
+)
 
 
-def bootstrap_ci(records: list[dict], metrics=CI_METRICS, resamples: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> dict:
+def bootstrap_ci(
+    records: list[dict], metrics=CI_METRICS, resamples: int = 1000, seed: int = 0, level: float = 0.95
+) -> dict:
     """``{metric: [low, high]}``: percentile bootstrap over questions (resampled whole, so a
     question's citations stay together), seeded so that a run can be repeated exactly.
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from eval.dataset import LANGS
 from eval.metrics import CI_METRICS, K_MAX
 
 # Column names of the interval and not-trained-on tables, for metrics.CI_METRICS.
-CI_LABELS = {"recall@1": "R@1", "recall@5": "R@5", "answer_accuracy": "answer acc",
-             "first_sentence_accuracy": "first-sentence acc", "citation_precision": "citation prec",
-             "refusal_recall": "refusal rec", "off_topic_refusal": "off-topic refused",
-             "false_refusal_rate": "false refusals"}
+CI_LABELS = {
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "answer_accuracy": "answer acc",
+    "first_sentence_accuracy": "first-sentence acc",
+    "citation_precision": "citation prec",
+    "refusal_recall": "refusal rec",
+    "off_topic_refusal": "off-topic refused",
+    "false_refusal_rate": "false refusals",
+}
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -35,7 +41,7 @@ def _shown_path(path: Path) -> str:
 
 def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> str:
     """The overall and per-language tables, headed by the command and the date."""
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
         f"`{command}` — {day}, {n_items} questions from `{_shown_path(dataset)}`",
         "",
@@ -53,8 +59,13 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
             f"{_fmt(o.get('off_topic_refusal'))} | {_fmt(o.get('false_refusal_rate'))} | "
             f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} | {m['ingest_s']:.1f} | {m['peak_rss_mb']:.0f} |"
         )
-    lines += ["", "Per language (R@1 / R@5 / answer accuracy / first-sentence accuracy):", "",
-              "| config | " + " | ".join(LANGS) + " | follow-ups |", "|---|" + "---|" * (len(LANGS) + 1)]
+    lines += [
+        "",
+        "Per language (R@1 / R@5 / answer accuracy / first-sentence accuracy):",
+        "",
+        "| config | " + " | ".join(LANGS) + " | follow-ups |",
+        "|---|" + "---|" * (len(LANGS) + 1),
+    ]
     for name, m in report["metrics"].items():
         cells = []
         for lang in LANGS:
@@ -66,9 +77,10 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
     header = ["| config | " + " | ".join(CI_LABELS[m] for m in CI_METRICS) + " |", "|---|" + "---|" * len(CI_METRICS)]
     if cis:
         lines += ["", "95% intervals (bootstrap over questions, 1,000 resamples, seed 0):", "", *header]
-        lines += [f"| {name} | " + " | ".join(
-                      f"{ci[m][0]:.3f}–{ci[m][1]:.3f}" if m in ci else "—" for m in CI_METRICS) + " |"
-                  for name, ci in cis.items()]
+        lines += [
+            f"| {name} | " + " | ".join(f"{ci[m][0]:.3f}–{ci[m][1]:.3f}" if m in ci else "—" for m in CI_METRICS) + " |"
+            for name, ci in cis.items()
+        ]
     unseen = {name: m["not_trained_on"] for name, m in report["metrics"].items() if m.get("not_trained_on")}
     if unseen:
         n = next(iter(unseen.values()))["n"]
@@ -76,12 +88,16 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         lines += [f"| {name} | " + " | ".join(_fmt(o.get(m)) for m in CI_METRICS) + " |" for name, o in unseen.items()]
     if "llm" in report["metrics"]:
         o = report["metrics"]["llm"]["overall"]
-        lines += ["", "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):", "",
-                  "| config | answer acc | citation prec | supported sentences | fallbacks | p50 ms | p95 ms |",
-                  "|---|" + "---|" * 6,
-                  f"| llm | {_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('citation_precision'))} | "
-                  f"{_fmt(o.get('supported_sentences'))} | {_fmt(o.get('fallback_rate'))} | "
-                  f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} |"]
+        lines += [
+            "",
+            "LLM answers (post-checked; fallbacks are extractive answers that replaced an LLM answer):",
+            "",
+            "| config | answer acc | citation prec | supported sentences | fallbacks | p50 ms | p95 ms |",
+            "|---|" + "---|" * 6,
+            f"| llm | {_fmt(o.get('answer_accuracy'))} | {_fmt(o.get('citation_precision'))} | "
+            f"{_fmt(o.get('supported_sentences'))} | {_fmt(o.get('fallback_rate'))} | "
+            f"{o['latency_p50_ms']:.1f} | {o['latency_p95_ms']:.1f} |",
+        ]
     for note in report["notes"]:
         lines.append(f"\nNote: {note}")
     return "\n".join(lines)

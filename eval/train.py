@@ -25,13 +25,16 @@ import json
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from eval.dataset import Item, load_dataset
 from eval.metrics import answer_correct, relevant
+from ingest.errors import SavolError
+from ingest.lang import LANGS
+from ingest.settings import PROJECT_ROOT, Settings, configure_runtime
 from retriever.features import (
     CANDIDATE_PASSAGES,
     PER_LANGUAGE,
@@ -41,9 +44,6 @@ from retriever.features import (
 )
 from retriever.hybrid import make_query
 from retriever.rerank import LinearModel, RerankerWeights, feature_matrix
-from ingest.errors import SavolError
-from ingest.lang import LANGS
-from ingest.settings import PROJECT_ROOT, Settings, configure_runtime
 
 TRAINING_SETS = (PROJECT_ROOT / "eval" / "qa.jsonl", PROJECT_ROOT / "eval" / "qa_train.jsonl")
 UNTOUCHED_SETS = ("qa_test.jsonl", "qa_holdout.jsonl")
@@ -65,8 +65,9 @@ def collect(app, items: list[Item]) -> list[dict]:
         hits = retriever.search(query, k=max(10, CANDIDATE_PASSAGES))
         evidence = reranker.rank(query, hits)  # without weights: the candidates, hits in retrieval order
         labels = [item.answerable and answer_correct(c.sentence.text, item.answers) for c in evidence.candidates]
-        out.append({"item": item, "q": evidence.question, "hits": hits, "candidates": evidence.candidates,
-                    "labels": labels})
+        out.append(
+            {"item": item, "q": evidence.question, "hits": hits, "candidates": evidence.candidates, "labels": labels}
+        )
     return out
 
 
@@ -115,8 +116,13 @@ def language_stats(records: list[dict]) -> dict[str, dict[str, list[float]]]:
     return stats
 
 
-def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: float = MAX_FALSE_REFUSALS,
-          max_mean_sentences: float = MAX_MEAN_SENTENCES) -> tuple[RerankerWeights, dict]:
+def train(
+    records: list[dict],
+    builder,
+    folds: int = FOLDS,
+    max_false_refusals: float = MAX_FALSE_REFUSALS,
+    max_mean_sentences: float = MAX_MEAN_SENTENCES,
+) -> tuple[RerankerWeights, dict]:
     """Fit both models on ``records`` (from :func:`collect`); returns the weights and the out-of-fold figures."""
     splits = _folds(len(records), folds)
     # 1. sentence model, out of fold by question
@@ -136,8 +142,9 @@ def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: 
     for test in splits:
         stats = language_stats(_rest(records, test))
         model = _fit_answerable(_rest(records, test), stats)
-        p_oof[test] = model.probabilities([answerability_features(records[i]["qf"], records[i]["item"].lang, stats)
-                                           for i in test])
+        p_oof[test] = model.probabilities(
+            [answerability_features(records[i]["qf"], records[i]["item"].lang, stats) for i in test]
+        )
     answerable = np.array([r["item"].answerable for r in records])
     threshold = _threshold(p_oof[answerable], max_false_refusals)
     margin = _margin([r for r in records if r["item"].answerable], max_mean_sentences)
@@ -147,13 +154,15 @@ def train(records: list[dict], builder, folds: int = FOLDS, max_false_refusals: 
         rest = np.ones(len(records), dtype=bool)
         rest[test] = False
         thresholds[test] = _threshold(p_oof[rest & answerable], max_false_refusals)
-        margins[test] = _margin([r for i, r in enumerate(records) if rest[i] and r["item"].answerable],
-                                max_mean_sentences)
+        margins[test] = _margin(
+            [r for i, r in enumerate(records) if rest[i] and r["item"].answerable], max_mean_sentences
+        )
     figures = cross_validated(records, p_oof, thresholds, margins)
     # 3. the final models, on everything
     stats = language_stats(records)
-    weights = RerankerWeights(_fit_sentence(records), _fit_answerable(records, stats), threshold, margin, stats,
-                              embedder="")
+    weights = RerankerWeights(
+        _fit_sentence(records), _fit_answerable(records, stats), threshold, margin, stats, embedder=""
+    )
     return weights, figures
 
 
@@ -205,7 +214,8 @@ def cross_validated(records: list[dict], p_oof: np.ndarray, thresholds: np.ndarr
     out["off_topic_refused"] = float(np.mean(refused[off_topic])) if off_topic else None
     out["by_lang_answer_accuracy"] = {
         lang: round(float(np.mean([right(i) for i in answerable if records[i]["item"].lang == lang])), 4)
-        for lang in LANGS if any(records[i]["item"].lang == lang for i in answerable)
+        for lang in LANGS
+        if any(records[i]["item"].lang == lang for i in answerable)
     }
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
 
@@ -219,14 +229,22 @@ def _quoted(record: dict, margin: float) -> int:
 def main(argv: list[str] | None = None) -> int:
     configure_runtime()
     parser = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, nargs="+", default=list(TRAINING_SETS),
-                        help="training sets (default: eval/qa.jsonl eval/qa_train.jsonl)")
-    parser.add_argument("--output", type=Path, help="where the weights go (JSON; default: the reranker "
-                        "setting, SAVOL_RERANKER or retriever/reranker.json)")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        nargs="+",
+        default=list(TRAINING_SETS),
+        help="training sets (default: eval/qa.jsonl eval/qa_train.jsonl)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where the weights go (JSON; default: the reranker setting, SAVOL_RERANKER or retriever/reranker.json)",
+    )
     parser.add_argument("--folds", type=_at_least_two, default=FOLDS, help="cross-validation folds (2 or more)")
     args = parser.parse_args(argv)
-    from eval.benchmark import build_settings
     from answering.chain import Savol
+    from eval.benchmark import build_settings
 
     try:
         untouched = [p for p in args.dataset if p.name in UNTOUCHED_SETS]
@@ -235,8 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         items = [item for path in args.dataset for item in load_dataset(path)]
         answerable = sum(item.answerable for item in items)
         if not 0 < answerable < len(items) or len(items) < 2 * args.folds:
-            raise SavolError(f"Training needs answerable and unanswerable questions, at least {2 * args.folds} in "
-                             f"all; the datasets hold {len(items)}, {answerable} of them answerable.")
+            raise SavolError(
+                f"Training needs answerable and unanswerable questions, at least {2 * args.folds} in "
+                f"all; the datasets hold {len(items)}, {answerable} of them answerable."
+            )
         base = replace(Settings.from_env(), llm=None)  # training never asks an LLM
         output = args.output or base.reranker
         with tempfile.TemporaryDirectory(prefix="savol-train-") as tmp:
@@ -249,14 +269,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m eval.train: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # scikit-learn: a fold without one of the classes
-        print(f"python -m eval.train: cannot fit ({exc}); add unanswerable questions or use fewer --folds.",
-              file=sys.stderr)
+        print(
+            f"python -m eval.train: cannot fit ({exc}); add unanswerable questions or use fewer --folds.",
+            file=sys.stderr,
+        )
         return 1
     weights.about = {
         "trained_on": [_shown(p) for p in args.dataset],
         "questions": len(items),
         "cross_validated": figures,
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "command": "python -m eval.train " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     try:

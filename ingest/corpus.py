@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ingest.text import fold_confusables, strip_invisible
 from ingest.errors import CorpusError
+from ingest.text import fold_confusables, strip_invisible
 
 SUFFIXES = (".txt", ".md")
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$")
@@ -137,8 +137,9 @@ def read_meta(article: Path) -> ArticleMeta:
     urls = {}
     for key in ("url", "publisher_url"):
         value = data.get(key)
-        if value is not None and (not isinstance(value, str) or urlparse(value).scheme not in ("http", "https")
-                                  or not urlparse(value).netloc):
+        if value is not None and (
+            not isinstance(value, str) or urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc
+        ):
             raise CorpusError(f"{path.name}: {key} must be an http(s) address or null; {fix}.")
         urls[key] = value
     examples = data.get("examples", [])

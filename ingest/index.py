@@ -8,9 +8,9 @@ atomically is :mod:`ingest.versions`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import faiss
 import numpy as np
@@ -74,8 +74,9 @@ def _vectors_by_id(index: faiss.Index, ids: list[str]) -> dict[str, np.ndarray]:
     return dict(zip(ids, matrix))
 
 
-def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
-                progress: Progress | None = None) -> IngestReport:
+def build_index(
+    settings: Settings, embedder: Embedder, rebuild: bool = False, progress: Progress | None = None
+) -> IngestReport:
     """Ingest ``settings.corpus_dir`` into ``settings.index_dir``, embedding only what changed.
 
     Args:
@@ -89,7 +90,9 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
     """
     started = time.perf_counter()
     index_dir = Path(settings.index_dir)
-    sources = [read_source(p) for p in list_corpus(settings.corpus_dir)]  # every file is read before anything is written
+    sources = [
+        read_source(p) for p in list_corpus(settings.corpus_dir)
+    ]  # every file is read before anything is written
     params = _chunking_params(settings)
 
     with ingest_lock(index_dir):
@@ -99,8 +102,15 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
         new_files = {s.name: s.sha256 for s in sources}
         if previous and {n: f["sha256"] for n, f in old_files.items()} == new_files:
             return IngestReport(
-                index_dir, previous.version, False, len(sources), len(previous.chunks),
-                len(previous.sentences), 0, len(previous.chunks) + len(previous.sentences), [],
+                index_dir,
+                previous.version,
+                False,
+                len(sources),
+                len(previous.chunks),
+                len(previous.sentences),
+                0,
+                len(previous.chunks) + len(previous.sentences),
+                [],
                 time.perf_counter() - started,
             )
 
@@ -117,10 +127,14 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
             chunks.extend(file_chunks)
             sentences.extend(file_sentences)
             file_meta[source.name] = {
-                "sha256": source.sha256, "title": source.title, "date": source.date, "language": language,
-                "chunks": len(file_chunks), "sentences": len(file_sentences),
+                "sha256": source.sha256,
+                "title": source.title,
+                "date": source.date,
+                "language": language,
+                "chunks": len(file_chunks),
+                "sentences": len(file_sentences),
             }
-        languages = {name: meta["language"] for name, meta in file_meta.items()}
+        languages = {name: str(meta["language"]) for name, meta in file_meta.items()}
         chunks, vectors, embedded = _embed(chunks, sentences, languages, previous, embedder, progress)
 
         dim = embedder.dim
@@ -141,17 +155,27 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False,
         removed = sorted(set(old_files) - set(new_files))
         total = len(chunks) + len(sentences)
         return IngestReport(
-            index_dir, version, True, len(sources), len(chunks), len(sentences),
-            embedded, total - embedded, removed, time.perf_counter() - started,
+            index_dir,
+            version,
+            True,
+            len(sources),
+            len(chunks),
+            len(sentences),
+            embedded,
+            total - embedded,
+            removed,
+            time.perf_counter() - started,
         )
 
 
-def _split(source: SourceFile, language: str, settings: Settings,
-           embedder: Embedder) -> tuple[list[Passage], list[IndexedSentence]]:
+def _split(
+    source: SourceFile, language: str, settings: Settings, embedder: Embedder
+) -> tuple[list[Passage], list[IndexedSentence]]:
     """A changed file's passages and sentences, with their BM25 tokens and content terms."""
     split = split_sentences(source)
     made = chunk_sentences(
-        source, split,
+        source,
+        split,
         lambda text: embedder.count_tokens(embedding_text(normalize(text), language)),
         target_tokens=settings.chunk_target_tokens,
         max_tokens=min(settings.chunk_max_tokens, embedder.max_tokens),
@@ -162,24 +186,41 @@ def _split(source: SourceFile, language: str, settings: Settings,
 
 def _passage(chunk: Chunk) -> Passage:
     return Passage(
-        id=chunk.id, source=chunk.source, title=chunk.title, date=chunk.date, paragraphs=chunk.paragraphs,
-        start=chunk.start, end=chunk.end, text=chunk.text, sentence_ids=chunk.sentence_ids,
+        id=chunk.id,
+        source=chunk.source,
+        title=chunk.title,
+        date=chunk.date,
+        paragraphs=chunk.paragraphs,
+        start=chunk.start,
+        end=chunk.end,
+        text=chunk.text,
+        sentence_ids=chunk.sentence_ids,
         tokens=tuple(lexical_tokens(chunk.text)),
     )
 
 
 def _indexed(sentence: Sentence, language: str) -> IndexedSentence:
     return IndexedSentence(
-        id=sentence.id, source=sentence.source, paragraph=sentence.paragraph, start=sentence.start,
-        end=sentence.end, text=sentence.text, tokens=tuple(lexical_tokens(sentence.text)),
+        id=sentence.id,
+        source=sentence.source,
+        paragraph=sentence.paragraph,
+        start=sentence.start,
+        end=sentence.end,
+        text=sentence.text,
+        tokens=tuple(lexical_tokens(sentence.text)),
         terms=tuple(terms(sentence.text, language)),  # for the reranker's term overlap
         heading=looks_like_heading(sentence.text),
     )
 
 
-def _embed(chunks: list[Passage], sentences: list[IndexedSentence], languages: dict[str, str],
-           previous: Store | None, embedder: Embedder,
-           progress: Progress | None) -> tuple[list[Passage], dict[str, np.ndarray], int]:
+def _embed(
+    chunks: list[Passage],
+    sentences: list[IndexedSentence],
+    languages: dict[str, str],
+    previous: Store | None,
+    embedder: Embedder,
+    progress: Progress | None,
+) -> tuple[list[Passage], dict[str, np.ndarray], int]:
     """Vectors for every passage and sentence (reused when unchanged) and the passages with their
     latent terms; returns them and how many texts were embedded."""
     old_vectors: dict[str, np.ndarray] = {}
@@ -188,7 +229,8 @@ def _embed(chunks: list[Passage], sentences: list[IndexedSentence], languages: d
         old_vectors.update(_vectors_by_id(previous.chunk_index, [c.id for c in previous.chunks]))
         old_vectors.update(_vectors_by_id(previous.sentence_index, previous.sentence_ids))
         old_terms = {c.id: c.latent_terms for c in previous.chunks if c.latent_terms is not None}
-    texts = {r.id: (r.text, r.source) for r in [*chunks, *sentences]}
+    records: list[Passage | IndexedSentence] = [*chunks, *sentences]
+    texts = {r.id: (r.text, r.source) for r in records}
     todo = [i for i in texts if i not in old_vectors]
     latent = embedder.has_latent_terms
     todo_terms = [c.id for c in chunks if c.id not in old_terms] if latent else []
@@ -201,8 +243,9 @@ def _embed(chunks: list[Passage], sentences: list[IndexedSentence], languages: d
     vectors.update(zip(todo, embedder.embed_passages([prepared[i] for i in todo], progress=advance)))
     if latent:
         found = dict(old_terms)
-        for i, (ids, weights) in zip(todo_terms, embedder.latent_terms([prepared[i] for i in todo_terms],
-                                                                        progress=advance)):
+        for i, (ids, weights) in zip(
+            todo_terms, embedder.latent_terms([prepared[i] for i in todo_terms], progress=advance)
+        ):
             found[i] = (tuple(ids), tuple(weights))
         chunks = [_with_terms(c, found[c.id]) for c in chunks]
     return chunks, vectors, len(todo)

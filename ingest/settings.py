@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -62,18 +63,18 @@ class Settings:
     queue_size: int = 64
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then ``SAVOL_*`` variables, then explicit non-None overrides."""
-        env = os.environ if env is None else env
+        source: Mapping[str, str] = os.environ if env is None else env
         values: dict = {}
         for var, (name, parse) in _ENV.items():
-            if env.get(var):
-                values[name] = parse(var, env[var])
+            if source.get(var):
+                values[name] = parse(var, source[var])
         settings = cls(**values)
         return settings.with_overrides(**overrides)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Settings":
+    def from_args(cls, args: argparse.Namespace) -> Settings:
         """Settings from the environment, overridden by whichever shared flags ``args`` has.
 
         Raises:
@@ -95,7 +96,7 @@ class Settings:
             llm_timeout=getattr(args, "llm_timeout", None),
         )
 
-    def with_overrides(self, **overrides) -> "Settings":
+    def with_overrides(self, **overrides) -> Settings:
         """A copy with every override that is not None applied."""
         clean = {k: v for k, v in overrides.items() if v is not None}
         for name in ("corpus_dir", "index_dir", "feedback_dir", "reranker"):
@@ -119,24 +120,30 @@ class Settings:
 
 def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     """``--corpus``, ``--index`` and ``--embedder``, read by :meth:`Settings.from_args`."""
-    parser.add_argument("--corpus", metavar="DIR",
-                        help=f"corpus folder (env SAVOL_CORPUS; default {_shown(_default_corpus())})")
-    parser.add_argument("--index", metavar="DIR",
-                        help=f"index folder (env SAVOL_INDEX; default {_shown(_default_state() / 'index')})")
-    parser.add_argument("--embedder", metavar="SPEC",
-                        help=f"{DEFAULT_EMBEDDER} (default) or st:MODEL_NAME_OR_PATH (env SAVOL_EMBEDDER)")
+    parser.add_argument(
+        "--corpus", metavar="DIR", help=f"corpus folder (env SAVOL_CORPUS; default {_shown(_default_corpus())})"
+    )
+    parser.add_argument(
+        "--index", metavar="DIR", help=f"index folder (env SAVOL_INDEX; default {_shown(_default_state() / 'index')})"
+    )
+    parser.add_argument(
+        "--embedder", metavar="SPEC", help=f"{DEFAULT_EMBEDDER} (default) or st:MODEL_NAME_OR_PATH (env SAVOL_EMBEDDER)"
+    )
 
 
 def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     """``--llm`` and ``--llm-timeout``, read by :meth:`Settings.from_args`."""
     parser.add_argument(
-        "--llm", metavar="SPEC",
+        "--llm",
+        metavar="SPEC",
         help="answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM; default: extractive)",
     )
     parser.add_argument(
-        "--llm-timeout", type=float, metavar="S",
+        "--llm-timeout",
+        type=float,
+        metavar="S",
         help=f"seconds to wait for the LLM's first token and between tokens, then quote instead "
-             f"(env SAVOL_LLM_TIMEOUT; default {LLM_TIMEOUT_S:g})",
+        f"(env SAVOL_LLM_TIMEOUT; default {LLM_TIMEOUT_S:g})",
     )
 
 

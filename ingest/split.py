@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from ingest.corpus import SourceFile
 from ingest.text import strip_invisible
@@ -160,7 +160,7 @@ def looks_like_heading(text: str) -> bool:
 
     It names a topic and is never an answer; a one-line paragraph that looks like one joins the
     paragraph after it."""
-    return bool(text) and text[-1] not in ".!…»\"" and len(text.split()) <= HEADING_MAX_WORDS
+    return bool(text) and text[-1] not in '.!…»"' and len(text.split()) <= HEADING_MAX_WORDS
 
 
 def _is_heading(sentences: Sequence[Sentence]) -> bool:
@@ -231,13 +231,14 @@ def chunk_sentences(
 def _windows(unit: list[Sentence], count: TokenCounter, limit: int, overlap: int) -> list[list[Sentence]]:
     if count(" ".join(s.text for s in unit)) <= limit:
         return [unit]
-    windows, current = [], []
+    windows: list[list[Sentence]] = []
+    current: list[Sentence] = []
     for sentence in unit:
-        candidate = current + [sentence]
+        candidate = [*current, sentence]
         if current and count(" ".join(s.text for s in candidate)) > limit:
             windows.append(current)
             keep = current[-overlap:] if overlap else []
-            current = keep + [sentence]
+            current = [*keep, sentence]
             while len(current) > 1 and count(" ".join(s.text for s in current)) > limit:
                 current = current[1:]  # the overlap itself must not overflow the window
         else:

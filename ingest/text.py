@@ -37,8 +37,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Latin letter -> Cyrillic look-alike, and back.
 _LAT_TO_CYR = dict(zip("AaBCcEeHKkMOoPpTXxyY", "АаВСсЕеНКкМОоРрТХхуУ"))
-_CYR_TO_LAT = {c: l for l, c in _LAT_TO_CYR.items()}
-_APOSTROPHES = str.maketrans({c: "'" for c in "\u2018\u2019\u02bb\u02bc\u0060\u00b4\u2032\u02b9"})
+_CYR_TO_LAT = {cyr: lat for lat, cyr in _LAT_TO_CYR.items()}
+_APOSTROPHES = str.maketrans(dict.fromkeys("‘’ʻʼ`´′ʹ", "'"))
 
 
 def strip_invisible(text: str) -> str:

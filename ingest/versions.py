@@ -54,8 +54,14 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def write_version(index_dir: Path, manifest: dict[str, Any], chunks: list[Passage], sentences: list[IndexedSentence],
-                  chunk_matrix: np.ndarray, sentence_matrix: np.ndarray) -> str:
+def write_version(
+    index_dir: Path,
+    manifest: dict[str, Any],
+    chunks: list[Passage],
+    sentences: list[IndexedSentence],
+    chunk_matrix: np.ndarray,
+    sentence_matrix: np.ndarray,
+) -> str:
     """Write a new version (rows of the matrices in the order of ``chunks`` and ``sentences``) and
     point ``CURRENT`` at it; returns its name. Call under :func:`ingest_lock`."""
     versions = index_dir / "versions"

@@ -18,12 +18,15 @@ from typing import Any
 
 import gradio as gr
 
-from ingest.corpus import list_corpus, read_source
-from ingest.text import mark_surrogates
 from answering.answer import Answer
 from answering.chain import Savol
-from ingest.errors import SavolError
 from answering.errors import BadQuestion
+from answering.question import clean_question
+from ingest.corpus import list_corpus, read_source
+from ingest.errors import SavolError
+from ingest.settings import Settings
+from ingest.text import mark_surrogates
+from page.assets import CSS, HEAD, PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
 from page.http import middleware
 from page.render import (
@@ -37,10 +40,7 @@ from page.render import (
     reader_language,
     sources_html,
 )
-from page.assets import CSS, HEAD, PAGE_JS
 from page.text import DEFAULT_LANG, PageText, page_text
-from answering.question import clean_question
-from ingest.settings import Settings
 
 log = logging.getLogger("savol")
 
@@ -96,8 +96,7 @@ def _turn_record(result: Answer) -> dict:
         "answer": result.answer,
         "refused": result.refused,
         "citations": [
-            {"n": c.n, "chunk_id": c.chunk_id, "paragraph": c.paragraph, "quote": c.quote}
-            for c in result.citations
+            {"n": c.n, "chunk_id": c.chunk_id, "paragraph": c.paragraph, "quote": c.quote} for c in result.citations
         ],
     }
 
@@ -136,7 +135,7 @@ def respond(message, history, turns=None, *, app: Savol):
         question = clean_question(message, app.settings.max_question_chars)
         # With the answer, at most MAX_SHOWN_MESSAGES: the oldest scroll away, votes keep their answer.
         cut = max(0, len(history) + 2 - MAX_SHOWN_MESSAGES)
-        shown = history[cut:] + [{"role": "user", "content": question_markdown(question)}]
+        shown = [*history[cut:], {"role": "user", "content": question_markdown(question)}]
         if cut:
             turns = {str(int(k) - cut): v for k, v in turns.items() if k.isdigit() and int(k) >= cut}
         yield "", shown, context_hint(lang), turns  # the question appears at once
@@ -149,16 +148,17 @@ def respond(message, history, turns=None, *, app: Savol):
         return
     try:
         # The box is skipped from here on: it may hold the reader's next question by now.
-        for result in itertools.chain([result], steps):
+        for step in itertools.chain([result], steps):
+            result = step
             answer = answer_markdown(result, lang)
-            yield gr.skip(), shown + [{"role": "assistant", "content": answer}], gr.skip(), turns
+            yield gr.skip(), [*shown, {"role": "assistant", "content": answer}], gr.skip(), turns
     except Exception as exc:  # the LLM answerer falls back by itself; this is the last guard
         _notice(exc, page_text(lang))
         return
     turns[str(len(shown))] = _turn_record(result)  # keyed by the answer's message index, for votes
     sources = sources_html(result, lang, titles=app.store.manifest["counts"]["files"] > 1)
     final = f"{answer}\n\n{sources}" if sources else answer
-    yield gr.skip(), shown + [{"role": "assistant", "content": final}], gr.skip(), turns
+    yield gr.skip(), [*shown, {"role": "assistant", "content": final}], gr.skip(), turns
 
 
 def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
@@ -170,11 +170,8 @@ def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
     record = (turns or {}).get(str(index))
     if record is None:  # an answer from before a reload: keep what the page still shows
         history = list(history or [])
-        question = next(
-            (_text(m.get("content")) for m in reversed(history[:index]) if m.get("role") == "user"), ""
-        )
-        record = {"question": question_text(question), "answer": _text(data.value), "refused": None,
-                  "citations": []}
+        question = next((_text(m.get("content")) for m in reversed(history[:index]) if m.get("role") == "user"), "")
+        record = {"question": question_text(question), "answer": _text(data.value), "refused": None, "citations": []}
     try:
         record_vote(feedback_dir, vote=vote, **record)
     except FeedbackNotSaved as exc:
@@ -204,8 +201,9 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
             raise gr.Error(str(exc), print_exception=False) from None
         except SavolError as exc:
             log.error("cannot answer: %s", exc)
-            raise gr.Error("The index cannot serve; ask the operator to run: savol ingest --rebuild",
-                           print_exception=False) from None
+            raise gr.Error(
+                "The index cannot serve; ask the operator to run: savol ingest --rebuild", print_exception=False
+            ) from None
         except Exception:
             log.exception("unexpected error in /ask")
             raise gr.Error("Unexpected server error; try again.", print_exception=False) from None
@@ -213,24 +211,45 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
     t = page_text(DEFAULT_LANG)  # until the reader asks: then their language (PAGE_JS, respond)
     articles = [read_source(path) for path in list_corpus(settings.corpus_dir)]
     with gr.Blocks(title=t.title, analytics_enabled=False) as demo:
-        gr.HTML(header_html(app.store, articles, settings.article_url) + article_html(articles), elem_id="savol-header",
-                js_on_load=None)
+        gr.HTML(
+            header_html(app.store, articles, settings.article_url) + article_html(articles),
+            elem_id="savol-header",
+            js_on_load=None,
+        )
         turns = gr.State({})
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 chatbot = gr.Chatbot(
-                    elem_id="savol-chat", show_label=False, height="min(62vh, 640px)", min_height=280,
-                    buttons=["copy"], feedback_options=("Like", "Dislike"),
+                    elem_id="savol-chat",
+                    show_label=False,
+                    height="min(62vh, 640px)",
+                    min_height=280,
+                    buttons=["copy"],
+                    feedback_options=("Like", "Dislike"),
                 )
                 box = gr.Textbox(
-                    show_label=False, placeholder=t.placeholder, submit_btn=True, autofocus=True,
-                    max_length=MAX_TYPED_CHARS, elem_id="savol-box",
+                    show_label=False,
+                    placeholder=t.placeholder,
+                    submit_btn=True,
+                    autofocus=True,
+                    max_length=MAX_TYPED_CHARS,
+                    elem_id="savol-box",
                 )
-                gr.HTML('<p class="savol-queued" aria-live="polite" hidden></p>', elem_id="savol-notice",
-                        js_on_load=None)
+                gr.HTML(
+                    '<p class="savol-queued" aria-live="polite" hidden></p>', elem_id="savol-notice", js_on_load=None
+                )
                 questions = example_questions(articles)
-                examples = gr.Examples([[q] for q in questions], inputs=[box], label=t.examples,
-                                       elem_id="savol-examples", api_visibility="private") if questions else None
+                examples = (
+                    gr.Examples(
+                        [[q] for q in questions],
+                        inputs=[box],
+                        label=t.examples,
+                        elem_id="savol-examples",
+                        api_visibility="private",
+                    )
+                    if questions
+                    else None
+                )
             with gr.Column(scale=2, min_width=280):
                 context = gr.HTML(context_hint(DEFAULT_LANG), elem_id="savol-context", js_on_load=PAGE_JS)
 
@@ -249,8 +268,12 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         # preprocessing would instantiate any component a forged message names (an Image
         # opens its `path`); `plain_history` keeps only the text.
         # always_last: a question sent while an answer is being written is sent when it ends.
-        chat_io = dict(inputs=[box, chatbot, turns], outputs=[box, chatbot, context, turns], preprocess=False,
-                       trigger_mode="always_last")
+        chat_io = {
+            "inputs": [box, chatbot, turns],
+            "outputs": [box, chatbot, context, turns],
+            "preprocess": False,
+            "trigger_mode": "always_last",
+        }
         box.submit(chat, **chat_io, api_name="chat", api_visibility="undocumented")
         if examples is not None:
             examples.load_input_event.then(chat, **chat_io, api_visibility="private")
@@ -268,12 +291,23 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
 
 def launch_options(settings: Settings) -> dict:
     """``demo.launch`` arguments with safe defaults: local bind, no SSR, no extra file paths."""
-    return dict(
-        server_name=settings.host, server_port=settings.port, auth=settings.auth_pair(), ssr_mode=False,
-        show_error=False, css=CSS, head=HEAD, max_file_size=MAX_FILE_SIZE, strict_cors=True,
-        enable_monitoring=False, mcp_server=False, pwa=False, run_history=False,
-        state_session_capacity=MAX_SESSIONS, app_kwargs={"middleware": middleware()},
-    )
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "auth": settings.auth_pair(),
+        "ssr_mode": False,
+        "show_error": False,
+        "css": CSS,
+        "head": HEAD,
+        "max_file_size": MAX_FILE_SIZE,
+        "strict_cors": True,
+        "enable_monitoring": False,
+        "mcp_server": False,
+        "pwa": False,
+        "run_history": False,
+        "state_session_capacity": MAX_SESSIONS,
+        "app_kwargs": {"middleware": middleware()},
+    }
 
 
 def main(settings: Settings | None = None) -> int:
@@ -290,8 +324,7 @@ def main(settings: Settings | None = None) -> int:
         print(f"savol: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # port taken, address not available
-        print(f"savol: cannot serve on {settings.host}:{settings.port} ({exc}); pick another --port.",
-              file=sys.stderr)
+        print(f"savol: cannot serve on {settings.host}:{settings.port} ({exc}); pick another --port.", file=sys.stderr)
         return 1
     return 0
 

@@ -12,7 +12,7 @@ import fcntl
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.errors import SavolError
@@ -62,7 +62,7 @@ def record_vote(
     if vote not in VOTES:
         raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
     record = {
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "vote": vote,
         "question": str(question)[:MAX_FIELD_CHARS],
         "answer": str(answer)[:MAX_FIELD_CHARS],

@@ -9,10 +9,10 @@ import html
 import re
 from urllib.parse import urlparse
 
-from ingest.corpus import SourceFile, dateline_outlet
-from ingest.store import Store
 from answering.answer import Answer
+from ingest.corpus import SourceFile, dateline_outlet
 from ingest.lang import detect_language
+from ingest.store import Store
 from page.text import DEFAULT_LANG, TEXTS, page_lang, page_text
 
 CLOSEST_SHOWN = 3  # passages shown beside a refusal, so the reader can check for themselves
@@ -130,12 +130,14 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
             first = group[0]
             label = f"[{n}] {t.paragraph.format(first.paragraph)}"
             labels.append(label)
-            cards.append(_card(label, _cite_ref(first.chunk_id, spans), first.text, spans, t,
-                               first.title if titles else ""))
+            cards.append(
+                _card(label, _cite_ref(first.chunk_id, spans), first.text, spans, t, first.title if titles else "")
+            )
     if not cards:
         return ""
     summary = html.escape(f"{heading}: {' · '.join(labels)}")
-    return f'<details class="savol-sources" lang="{page_lang(lang)}"><summary>{summary}</summary>{"".join(cards)}</details>'
+    body = "".join(cards)
+    return f'<details class="savol-sources" lang="{page_lang(lang)}"><summary>{summary}</summary>{body}</details>'
 
 
 # ---------------------------------------------------------------- the context panel
@@ -144,7 +146,8 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
 def context_hint(lang: str) -> str:
     """The context panel before a passage is opened; its ``lang`` sets the page's language."""
     lang = page_lang(lang)
-    return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{html.escape(TEXTS[lang].context_hint)}</p></div>'
+    hint = html.escape(TEXTS[lang].context_hint)
+    return f'<div class="savol-panel" lang="{lang}"><p class="savol-hint">{hint}</p></div>'
 
 
 def context_html(store: Store, cite: str, lang: str = DEFAULT_LANG) -> str:
@@ -168,7 +171,7 @@ def context_html(store: Store, cite: str, lang: str = DEFAULT_LANG) -> str:
     parts.append(f'<p class="savol-focus">{_highlight(chunk.text, spans)}</p>')
     nxt = store.chunks[i + 1] if i + 1 < len(store.chunks) else None
     if nxt and nxt.source == chunk.source:
-        after = nxt.text[max(0, chunk.end - nxt.start):].strip()
+        after = nxt.text[max(0, chunk.end - nxt.start) :].strip()
         parts.append(f'<p class="savol-around">{html.escape(after)}</p>' if after else "")
     paragraphs = chunk.paragraphs
     where = t.paragraph.format(paragraphs[0] if len(paragraphs) == 1 else f"{paragraphs[0]}–{paragraphs[-1]}")
@@ -197,7 +200,7 @@ def header_html(store: Store, sources: list[SourceFile], article_url: str | None
             continue
         seen.add(c.source)
         outlet = dateline_outlet(c.text)
-        facts = [html.escape(c.date)] + ([f'{_label("source")}: {html.escape(outlet)}'] if outlet else [])
+        facts = [html.escape(c.date)] + ([f"{_label('source')}: {html.escape(outlet)}"] if outlet else [])
         lines.append(f"<h1>{html.escape(c.title)}</h1><p>{' · '.join(f for f in facts if f)}</p>")
     metas = [s.meta for s in sources]
     url = article_url or next((m.url for m in metas if m.url), None)
@@ -207,8 +210,10 @@ def header_html(store: Store, sources: list[SourceFile], article_url: str | None
         url = next((m.publisher_url for m in metas if m.publisher_url), None)
         link = f"{_label('publisher_site')} ({html.escape(urlparse(url).netloc)})" if url else ""
     if url:
-        lines.append(f'<p><a class="savol-original" href="{html.escape(url)}" target="_blank" '
-                     f'rel="noopener noreferrer">{link} ↗</a></p>')
+        lines.append(
+            f'<p><a class="savol-original" href="{html.escape(url)}" target="_blank" '
+            f'rel="noopener noreferrer">{link} ↗</a></p>'
+        )
     lead = html.escape(TEXTS[DEFAULT_LANG].lead)
     return "".join(lines) + f'<p class="savol-lead" data-i18n="lead">{lead}</p>'
 
@@ -222,7 +227,9 @@ def article_html(sources) -> str:
         if several:
             parts.append(f"<h3>{html.escape(source.title)}</h3>")
         prefix = f"savol-p-{d}-" if several else "savol-p-"
-        parts += [f'<p class="savol-para" id="{prefix}{p.number}"><b>{p.number}</b>{html.escape(p.text)}</p>'
-                  for p in source.paragraphs]
+        parts += [
+            f'<p class="savol-para" id="{prefix}{p.number}"><b>{p.number}</b>{html.escape(p.text)}</p>'
+            for p in source.paragraphs
+        ]
     summary = f'<summary data-i18n="read_all">{html.escape(TEXTS[DEFAULT_LANG].read_all)}</summary>'
     return f'<details class="savol-article" id="savol-article">{summary}{"".join(parts)}</details>'

@@ -47,15 +47,35 @@ class PageText:
 
     def reason(self, code: str, **values: int) -> str | None:
         """The reader's reason for a refused question (``BadQuestion.reason``), None for an unknown code."""
-        template = {"not_text": self.not_text, "not_utf8": self.not_utf8, "empty": self.empty,
-                    "too_long": self.too_long}.get(code)
+        template = {
+            "not_text": self.not_text,
+            "not_utf8": self.not_utf8,
+            "empty": self.empty,
+            "too_long": self.too_long,
+        }.get(code)
         numbers = {k: f"{v:,}".replace(",", self.thousands) for k, v in values.items()}
         return template.format(**numbers) if template else None
 
     def client(self) -> dict[str, str]:
         """What the browser itself relabels when the language changes (everything else is served)."""
-        keys = ("title", "lead", "placeholder", "examples", "source", "original", "publisher_site", "read_all",
-                "queued", "you", "bot", "warning", "bad_question", "index_broken", "unexpected", "feedback_failed")
+        keys = (
+            "title",
+            "lead",
+            "placeholder",
+            "examples",
+            "source",
+            "original",
+            "publisher_site",
+            "read_all",
+            "queued",
+            "you",
+            "bot",
+            "warning",
+            "bad_question",
+            "index_broken",
+            "unexpected",
+            "feedback_failed",
+        )
         return {k: v for k, v in asdict(self).items() if k in keys}
 
 
@@ -87,7 +107,7 @@ TEXTS = {
         empty="Савол бўш; мақола ҳақида савол ёзинг.",
         too_long="Савол {length} белгидан иборат, чегара — {limit}. Уни қисқартиринг.",
         index_broken="Жавоб бериб бўлмади: индекс ишламаяпти. "
-                     "Администратор «savol ingest --rebuild» буйруғини ишга туширсин.",
+        "Администратор «savol ingest --rebuild» буйруғини ишга туширсин.",
         unexpected="Кутилмаган хато юз берди; саволни қайта юборинг.",
         feedback_failed="Фикрингиз сақланмади; саҳифа ишлашда давом этади.",
         thousands="\u00a0",
@@ -106,7 +126,9 @@ TEXTS = {
         paragraph="{}-xatboshi",
         open="Matn ichida koʻrish",
         in_context="Matn ichida",
-        context_hint="[1] belgisini yoki manbani bosing: parcha maqoladagi qoʻshni xatboshilari bilan shu yerda ochiladi.",
+        context_hint=(
+            "[1] belgisini yoki manbani bosing: parcha maqoladagi qoʻshni xatboshilari bilan shu yerda ochiladi."
+        ),
         gone="Bu parcha endi indeksda yoʻq (maqola qayta indekslangan); savolni qayta bering.",
         queued="Javob hali yozilmoqda: savolingiz u tugagach yuboriladi.",
         you="Savol",
@@ -119,7 +141,7 @@ TEXTS = {
         empty="Savol boʻsh; maqola haqida savol yozing.",
         too_long="Savol {length} belgidan iborat, chegara — {limit}. Uni qisqartiring.",
         index_broken="Javob berib boʻlmadi: indeks ishlamayapti. "
-                     "Administrator «savol ingest --rebuild» buyrugʻini ishga tushirsin.",
+        "Administrator «savol ingest --rebuild» buyrugʻini ishga tushirsin.",
         unexpected="Kutilmagan xato yuz berdi; savolni qayta yuboring.",
         feedback_failed="Fikringiz saqlanmadi; sahifa ishlashda davom etadi.",
         thousands="\u00a0",
@@ -151,7 +173,7 @@ TEXTS = {
         empty="Вопрос пуст; напишите вопрос о статье.",
         too_long="В вопросе {length} символов, предел — {limit}. Сократите его.",
         index_broken="Не удалось ответить: индекс не работает. "
-                     "Администратору нужно выполнить «savol ingest --rebuild».",
+        "Администратору нужно выполнить «savol ingest --rebuild».",
         unexpected="Произошла непредвиденная ошибка; отправьте вопрос ещё раз.",
         feedback_failed="Ваш отзыв не сохранён; страница продолжает работать.",
         thousands="\u00a0",

@@ -68,7 +68,7 @@ def _name_words(sentence: str) -> list[str]:
     joined: list[str] = []
     end = -1
     for match in WORD.finditer(sentence):
-        if joined and sentence[end:match.start()] == "-":
+        if joined and sentence[end : match.start()] == "-":
             joined[-1] += "-" + match.group(0)
         else:
             joined.append(match.group(0))
@@ -80,7 +80,7 @@ def counts(sentence_keys: list[str], counted: set[str]) -> bool:
     """True when a number among ``sentence_keys`` (folded words) is followed within a few words
     by one of ``counted`` (a question's terms): "200 dan ortiq ekskavator" counts excavators."""
     for i, word in enumerate(sentence_keys):
-        if _NUMBER.fullmatch(word) or word[:1].isdigit():
-            if any(w in counted for w in sentence_keys[i + 1: i + 1 + COUNT_WINDOW]):
-                return True
+        is_number = _NUMBER.fullmatch(word) or word[:1].isdigit()
+        if is_number and any(w in counted for w in sentence_keys[i + 1 : i + 1 + COUNT_WINDOW]):
+            return True
     return False

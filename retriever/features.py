@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest.lang import detect_language
 from ingest.records import IndexedSentence
 from ingest.store import Store
 from ingest.terms import terms
 from retriever.answer_type import counts, has_date, has_number, names, question_kind
-from ingest.lang import detect_language
 from retriever.hits import Hit
 
 CANDIDATE_PASSAGES = 8  # the reranker reorders the hybrid top 8 (the answer is in them 97% of the time)
@@ -29,17 +29,20 @@ SENTENCE_FEATURES = (
     "s_gap",  # best candidate's cosine minus this one's
     "s_z",  # cosine standardised over the candidates
     "s_z_x",  # the same, for a Russian or English question
-    "prev_z", "next_z",  # the neighbouring sentences' standardised cosines (same passage)
+    "prev_z",
+    "next_z",  # the neighbouring sentences' standardised cosines (same passage)
     "p_rank",  # log(1 + rank of the passage in the hybrid ranking)
     "p_gap",  # top fused score minus the passage's
     "p_dense_gap",  # best passage cosine minus the passage's
     "p_lex",  # the passage's BM25 over the best candidate's
-    "p_lat", "p_lat_x",  # the passage's latent-term score over the best candidate's (and for ru/en)
+    "p_lat",
+    "p_lat_x",  # the passage's latent-term score over the best candidate's (and for ru/en)
     "ov",  # idf-weighted share of the question's terms found in the sentence
     "ov_cov",  # the same, times the share of question terms the article knows at all
     "ov_x",  # the same, for a Russian or English question
     "ov_window",  # ... found in the sentence or a neighbour
-    "prev_ov", "next_ov",  # ... found in the previous / next sentence
+    "prev_ov",
+    "next_ov",  # ... found in the previous / next sentence
     "novelty",  # share of the sentence's terms the question does not have (restating is not answering)
     "n_match",  # log(1 + number of question terms in the sentence)
     "kind_match",  # the sentence holds what the question asks for (person, place, number, date)
@@ -124,8 +127,7 @@ class FeatureBuilder:
         n = max(1, len(self._terms))
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._facts = {
-            sid: (has_number(s.text), has_date(s.text),
-                  {t for w in names(s.text) for t in terms(w, "uz-Cyrl")})
+            sid: (has_number(s.text), has_date(s.text), {t for w in names(s.text) for t in terms(w, "uz-Cyrl")})
             for sid, s in store.sentences.items()
         }
 
@@ -140,9 +142,15 @@ class FeatureBuilder:
         kind = question_kind(query.text) or (question_kind(query.context) if query.context else None)
         follow_up = query.context is not None
         return QuestionInfo(
-            text=text, lang=lang, kind=kind, terms=bag, known=known,
-            weight=sum(self.idf[t] for t in known), coverage=len(known) / len(bag) if bag else 0.0,
-            keys={t[2:] for t in bag if t.startswith("m:")}, follow_up=follow_up,
+            text=text,
+            lang=lang,
+            kind=kind,
+            terms=bag,
+            known=known,
+            weight=sum(self.idf[t] for t in known),
+            coverage=len(known) / len(bag) if bag else 0.0,
+            keys={t[2:] for t in bag if t.startswith("m:")},
+            follow_up=follow_up,
         )
 
     def _overlap(self, q: QuestionInfo, bag: set[str]) -> float:
@@ -171,25 +179,33 @@ class FeatureBuilder:
                 if sentence is None or sentence.heading:
                     continue
                 bag = self._terms[sid]
-                prev_id = ids[pos - 1] if pos > 0 else None
-                next_id = ids[pos + 1] if pos + 1 < len(ids) else None
+                prev_id = ids[pos - 1] if pos > 0 else ""  # "": no neighbour, no terms, the mean cosine
+                next_id = ids[pos + 1] if pos + 1 < len(ids) else ""
                 window = bag | self._terms.get(prev_id, set()) | self._terms.get(next_id, set())
                 cos = scores.get(sid, mean)
                 number, date, named = self._facts[sid]
                 new_names = bool(named - q.terms)
                 kind = q.kind
-                holds = {"number": number, "date": date, "person": new_names, "place": new_names}.get(kind)
+                holds = {"number": number, "date": date, "person": new_names, "place": new_names}.get(kind or "")
                 ov = self._overlap(q, bag)
                 s_z = (cos - mean) / std
                 lat = (hit.latent or 0.0) / lat_max
                 f = {
-                    "s_cos": cos, "s_gap": top_cos - cos, "s_z": s_z, "s_z_x": s_z * xling,
+                    "s_cos": cos,
+                    "s_gap": top_cos - cos,
+                    "s_z": s_z,
+                    "s_z_x": s_z * xling,
                     "prev_z": (scores.get(prev_id, mean) - mean) / std,
                     "next_z": (scores.get(next_id, mean) - mean) / std,
-                    "p_rank": math.log1p(rank), "p_gap": fused[0] - fused[rank],
-                    "p_dense_gap": max(dense) - dense[rank], "p_lex": hit.lexical / lex_max,
-                    "p_lat": lat, "p_lat_x": lat * xling,
-                    "ov": ov, "ov_cov": ov * q.coverage, "ov_x": ov * xling,
+                    "p_rank": math.log1p(rank),
+                    "p_gap": fused[0] - fused[rank],
+                    "p_dense_gap": max(dense) - dense[rank],
+                    "p_lex": hit.lexical / lex_max,
+                    "p_lat": lat,
+                    "p_lat_x": lat * xling,
+                    "ov": ov,
+                    "ov_cov": ov * q.coverage,
+                    "ov_x": ov * xling,
                     "ov_window": self._overlap(q, window),
                     "prev_ov": self._overlap(q, self._terms.get(prev_id, set())),
                     "next_ov": self._overlap(q, self._terms.get(next_id, set())),
@@ -221,8 +237,9 @@ class FeatureBuilder:
             "margin": float(logits[0] - logits[1]) if len(logits) > 1 else 0.0,
             "max_cos": max_cos,
             # None when the retriever did not read latent terms (questions sharing most words with the corpus)
-            "max_lat": max(latents) if (latents := [h.latent for h in hits[:CANDIDATE_PASSAGES]
-                                                     if h.latent is not None]) else None,
+            "max_lat": max(latents)
+            if (latents := [h.latent for h in hits[:CANDIDATE_PASSAGES] if h.latent is not None])
+            else None,
             "latent_coverage": hits[0].latent_coverage if hits else None,
             "coverage": q.coverage,
             "unknown": math.log1p(len(q.terms) - len(q.known)),
@@ -231,4 +248,3 @@ class FeatureBuilder:
             "xling": float(q.lang in CROSS_LINGUAL),
             "follow_up": float(q.follow_up),
         }
-

@@ -39,11 +39,23 @@ class Hit:
         """The hit as a LangChain ``Document``: the passage's text, where it is, and the scores."""
         p = self.passage
         metadata = {
-            "chunk_id": p.id, "source": p.source, "title": p.title, "date": p.date,
-            "paragraph": p.paragraph, "paragraphs": list(p.paragraphs), "start": p.start, "end": p.end,
-            "sentence_ids": list(p.sentence_ids), "rank": self.rank, "score": self.score, "dense": self.dense,
-            "lexical": self.lexical, "latent": self.latent, "coverage": self.coverage,
-            "latent_coverage": self.latent_coverage, "sentence_scores": dict(self.sentence_scores),
+            "chunk_id": p.id,
+            "source": p.source,
+            "title": p.title,
+            "date": p.date,
+            "paragraph": p.paragraph,
+            "paragraphs": list(p.paragraphs),
+            "start": p.start,
+            "end": p.end,
+            "sentence_ids": list(p.sentence_ids),
+            "rank": self.rank,
+            "score": self.score,
+            "dense": self.dense,
+            "lexical": self.lexical,
+            "latent": self.latent,
+            "coverage": self.coverage,
+            "latent_coverage": self.latent_coverage,
+            "sentence_scores": dict(self.sentence_scores),
         }
         if self.relevance is not None:
             metadata.update(retrieval_rank=self.retrieval_rank, relevance=self.relevance)

@@ -25,8 +25,9 @@ embedded the Uzbek article in (:func:`ingest.text.embedding_text`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -36,14 +37,15 @@ from pydantic import ConfigDict, SkipValidation
 from rank_bm25 import BM25Okapi
 
 from ingest.embeddings import Embedder
-from ingest.store import Store
 from ingest.lang import referring_words, words
+from ingest.store import Store
 from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
 from retriever.hits import Hit
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
 _APOSTROPHE = re.compile("[‘’ʻʼ`]")
+
 
 @dataclass
 class Query:
@@ -93,7 +95,7 @@ class HybridRetriever(BaseRetriever):
     _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
     _latent_terms_seen: int = 0  # one past the highest term id any chunk has
     _latent_vocab: Any = None  # by term id: does some chunk have it
-    _vocab: set = set()
+    _vocab: frozenset[str] = frozenset()
     _chunk_of_sentence: Any = None
 
     def model_post_init(self, __context: Any) -> None:
@@ -105,9 +107,9 @@ class HybridRetriever(BaseRetriever):
         else:
             corpus = [lexical_tokens(c.text, fold=False) for c in store.chunks]
         self._bm25 = BM25Okapi([toks or ["\x00"] for toks in corpus])
-        self._vocab = {t for toks in corpus for t in toks}
-        terms = [c.latent_terms for c in store.chunks]
-        if self.latent_weight and store.chunks and all(terms) and self.embedder.has_latent_terms:
+        self._vocab = frozenset(t for toks in corpus for t in toks)
+        terms = [c.latent_terms for c in store.chunks if c.latent_terms is not None]
+        if self.latent_weight and store.chunks and len(terms) == len(store.chunks) and self.embedder.has_latent_terms:
             ids = np.concatenate([np.asarray(t[0], dtype=np.int64) for t in terms])
             self._latent_terms_seen = int(ids.max(initial=-1)) + 1
             self._latent_vocab = np.zeros(self._latent_terms_seen, dtype=bool)
@@ -147,18 +149,27 @@ class HybridRetriever(BaseRetriever):
         order = np.argsort(-score, kind="stable")[:k]
         hits = []
         for rank, i in enumerate(order, start=1):
-            sentence_scores = {
-                self.store.sentence_ids[row]: float(np.mean([r["sentences"][row] for r in runs]))
-                for row in self._chunk_of_sentence[i]
-            } if vectors is not None else {}
-            hits.append(Hit(
-                self.store.chunks[i], rank=rank, score=float(score[i]),
-                dense=float(np.mean([r["dense"][i] for r in runs])),
-                lexical=float(np.mean([r["lexical"][i] for r in runs])),
-                latent=None if latent is None else float(latent[i]),
-                coverage=float(np.mean([r["coverage"] for r in runs])),
-                sentence_scores=sentence_scores, latent_coverage=latent_coverage,
-            ))
+            sentence_scores = (
+                {
+                    self.store.sentence_ids[row]: float(np.mean([r["sentences"][row] for r in runs]))
+                    for row in self._chunk_of_sentence[i]
+                }
+                if vectors is not None
+                else {}
+            )
+            hits.append(
+                Hit(
+                    self.store.chunks[i],
+                    rank=rank,
+                    score=float(score[i]),
+                    dense=float(np.mean([r["dense"][i] for r in runs])),
+                    lexical=float(np.mean([r["lexical"][i] for r in runs])),
+                    latent=None if latent is None else float(latent[i]),
+                    coverage=float(np.mean([r["coverage"] for r in runs])),
+                    sentence_scores=sentence_scores,
+                    latent_coverage=latent_coverage,
+                )
+            )
         return hits
 
     def warm_up(self) -> None:
@@ -183,8 +194,15 @@ class HybridRetriever(BaseRetriever):
         lexical = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32) if tokens else np.zeros(n)
         lexical_scaled = lexical / lexical.max() if lexical.max() > 0 else np.zeros(n)
         if vector is None:
-            return {"score": lexical_scaled, "dense": np.zeros(n), "lexical": lexical, "latent": None,
-                    "coverage": coverage, "latent_coverage": None, "sentences": None}
+            return {
+                "score": lexical_scaled,
+                "dense": np.zeros(n),
+                "lexical": lexical,
+                "latent": None,
+                "coverage": coverage,
+                "latent_coverage": None,
+                "sentences": None,
+            }
         vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         chunk_cos = _all_scores(self.store.chunk_index, vector)
         sentence_cos = _all_scores(self.store.sentence_index, vector)
@@ -202,15 +220,22 @@ class HybridRetriever(BaseRetriever):
             if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
                 latent, latent_coverage = self._latent_scores(embedded)
                 score = score + self.latent_weight * (1 - coverage) * _minmax(latent)
-        return {"score": score, "dense": dense, "lexical": lexical, "latent": latent, "coverage": coverage,
-                "latent_coverage": latent_coverage, "sentences": sentence_cos}
+        return {
+            "score": score,
+            "dense": dense,
+            "lexical": lexical,
+            "latent": latent,
+            "coverage": coverage,
+            "latent_coverage": latent_coverage,
+            "sentences": sentence_cos,
+        }
 
     def _latent_scores(self, embedded: str) -> tuple[np.ndarray, float]:
         """Dot product of the question's latent terms with every chunk's (raw), and the share of the
         question's latent weight on terms some chunk has (low when it is about something else)."""
-        ((ids, weights),) = self.embedder.latent_terms([embedded])
+        ((term_list, weight_list),) = self.embedder.latent_terms([embedded])
         term_ids, term_weights, rows = self._latent
-        ids, weights = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+        ids, weights = np.asarray(term_list, dtype=np.int64), np.asarray(weight_list, dtype=np.float32)
         known = ids < self._latent_terms_seen  # a term no chunk has cannot score
         query = np.zeros(self._latent_terms_seen, dtype=np.float32)
         query[ids[known]] = weights[known]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ingest.errors import IndexCorrupt, IndexMissing, SavolError
 from ingest.store import Store, current_version, load_store
@@ -38,8 +38,9 @@ class LiveIndex:
         make_retriever: builds the retriever over a loaded store.
     """
 
-    def __init__(self, index_dir: Path, embedder_id: Callable[[], str],
-                 make_retriever: Callable[[Store], HybridRetriever]):
+    def __init__(
+        self, index_dir: Path, embedder_id: Callable[[], str], make_retriever: Callable[[Store], HybridRetriever]
+    ):
         self.index_dir = Path(index_dir)
         self._embedder_id = embedder_id
         self._make_retriever = make_retriever

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.errors import SavolError
+from ingest.store import Store
 from retriever.features import (
     CANDIDATE_PASSAGES,
     QUESTION_FEATURES,
@@ -36,10 +38,8 @@ from retriever.features import (
     QuestionInfo,
     answerability_features,
 )
-from ingest.store import Store
 from retriever.hits import Hit
 from retriever.hybrid import Query
-from ingest.errors import SavolError
 
 log = logging.getLogger("savol")
 
@@ -70,8 +70,13 @@ class LinearModel:
         return 1 / (1 + np.exp(-self.logits(rows)))
 
     def to_dict(self) -> dict:
-        return {"features": list(self.features), "mean": _floats(self.mean), "scale": _floats(self.scale),
-                "coef": _floats(self.coef), "intercept": round(float(self.intercept), 6)}
+        return {
+            "features": list(self.features),
+            "mean": _floats(self.mean),
+            "scale": _floats(self.scale),
+            "coef": _floats(self.coef),
+            "intercept": round(float(self.intercept), 6),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> LinearModel:
@@ -82,7 +87,8 @@ class LinearModel:
             raise ValueError("weights do not match the feature list")
         if not (np.all(np.isfinite(np.concatenate(arrays))) and np.isfinite(intercept)):
             raise ValueError("a weight is not finite")
-        return cls(features, *arrays, intercept)
+        mean, scale, coef = arrays
+        return cls(features, mean, scale, coef, intercept)
 
 
 def feature_matrix(rows: list[dict], names) -> np.ndarray:
@@ -109,9 +115,16 @@ class RerankerWeights:
     VERSION = 1
 
     def to_dict(self) -> dict:
-        return {"version": self.VERSION, "embedder": self.embedder, "threshold": round(self.threshold, 6),
-                "second_margin": round(self.second_margin, 6), "sentence": self.sentence.to_dict(),
-                "answerable": self.answerable.to_dict(), "by_language": self.by_language, "about": self.about}
+        return {
+            "version": self.VERSION,
+            "embedder": self.embedder,
+            "threshold": round(self.threshold, 6),
+            "second_margin": round(self.second_margin, 6),
+            "sentence": self.sentence.to_dict(),
+            "answerable": self.answerable.to_dict(),
+            "by_language": self.by_language,
+            "about": self.about,
+        }
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> RerankerWeights:
@@ -133,16 +146,21 @@ class RerankerWeights:
             weights = cls(
                 sentence=LinearModel.from_dict(data["sentence"]),
                 answerable=LinearModel.from_dict(data["answerable"]),
-                threshold=float(data["threshold"]), second_margin=float(data["second_margin"]),
-                by_language={lang: {k: [float(v[0]), float(v[1])] for k, v in stats.items()}
-                             for lang, stats in data["by_language"].items()},
-                embedder=str(data["embedder"]), about=dict(data.get("about", {})),
+                threshold=float(data["threshold"]),
+                second_margin=float(data["second_margin"]),
+                by_language={
+                    lang: {k: [float(v[0]), float(v[1])] for k, v in stats.items()}
+                    for lang, stats in data["by_language"].items()
+                },
+                embedder=str(data["embedder"]),
+                about=dict(data.get("about", {})),
             )
             # Weights for other features than this savol computes would score garbage (or fail per question).
             if weights.sentence.features != SENTENCE_FEATURES or weights.answerable.features != QUESTION_FEATURES:
                 raise ValueError("its features are not the ones this savol computes")
             numbers = [weights.threshold, weights.second_margin] + [
-                x for stats in weights.by_language.values() for pair in stats.values() for x in pair]
+                x for stats in weights.by_language.values() for pair in stats.values() for x in pair
+            ]
             if not np.all(np.isfinite(numbers)):
                 raise ValueError("a number is not finite")
             return weights
@@ -192,8 +210,9 @@ class Reranker:
         ranked = self._reorder(hits, candidates) if w is not None else list(hits)
         evidence = Evidence(q, ranked, candidates)
         if w is not None and candidates:
-            features = answerability_features(self.builder.question_features(q, candidates, hits), q.lang,
-                                              w.by_language)
+            features = answerability_features(
+                self.builder.question_features(q, candidates, hits), q.lang, w.by_language
+            )
             evidence.answerable = float(w.answerable.probabilities([features])[0])
             evidence.refuse = evidence.answerable < w.threshold
         return evidence
@@ -228,8 +247,12 @@ def load_reranker(store: Store, embedder_id: str, path: Path = MODEL_PATH, enabl
         return Reranker(store)
     weights = RerankerWeights.load(path)
     if weights.embedder != embedder_id:
-        log.warning("the reranker in %s was trained for embedder %s, not %s: sentences are ordered by "
-                    "similarity and nothing is refused; train one for it with: python -m eval.train",
-                    path, weights.embedder, embedder_id)
+        log.warning(
+            "the reranker in %s was trained for embedder %s, not %s: sentences are ordered by "
+            "similarity and nothing is refused; train one for it with: python -m eval.train",
+            path,
+            weights.embedder,
+            embedder_id,
+        )
         return Reranker(store)
     return Reranker(store, weights)

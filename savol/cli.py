@@ -11,9 +11,8 @@ import json
 import os
 import sys
 
-from ingest.errors import SavolError
-
 from answering.errors import BadQuestion
+from ingest.errors import SavolError
 from ingest.settings import Settings, add_index_arguments, add_llm_arguments, configure_runtime
 
 EXIT_ERROR = 1

@@ -9,8 +9,12 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -31,6 +35,7 @@ def open_page(browser, url: str, size: dict = DESKTOP, outside: list | None = No
     is recorded there and never sent."""
     page = browser.new_page(viewport=size)
     if outside is not None:
+
         def only_loopback(route):
             if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
                 route.continue_()
@@ -61,7 +66,8 @@ def wait_for_answers(page, answers: int, timeout: int = ANSWER_TIMEOUT_MS) -> No
     page.wait_for_function(
         """n => document.querySelectorAll('#savol-chat [data-testid="bot"]').length >= n
                && !document.querySelector('#savol-box .generating')""",
-        arg=answers, timeout=timeout,
+        arg=answers,
+        timeout=timeout,
     )
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.load import free_port
 from answering.chain import Savol
+from eval.load import free_port
 from ingest.settings import PROJECT_ROOT, Settings
 from tests.llm_fakes import QUESTION, retrieve
 
@@ -45,9 +45,7 @@ def built_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(built_index, tmp_path_factory) -> Settings:
-    return Settings(
-        corpus_dir=CORPUS, index_dir=built_index, feedback_dir=tmp_path_factory.mktemp("feedback")
-    )
+    return Settings(corpus_dir=CORPUS, index_dir=built_index, feedback_dir=tmp_path_factory.mktemp("feedback"))
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,7 @@ def test_names_are_capitalised_inside_the_sentence_or_in_another_script():
 
 
 def test_a_number_counts_the_word_that_follows_it():
-    """"How many excavators": 200 counts excavators; 150 counts countries, not excavators."""
+    """ "How many excavators": 200 counts excavators; 150 counts countries, not excavators."""
     excavators = {t[2:] for t in terms("nechta ekskavator", "uz-Latn") if t.startswith("m:")}
 
     def keys(sentence):

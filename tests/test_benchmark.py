@@ -23,11 +23,29 @@ MAX_MEAN_SENTENCES = 2.0
 PERFECT_RANKING = {**{f"recall@{k}": 1.0 for k in range(1, 11)}, "mrr@10": 1.0, "ndcg@10": 1.0}
 # Two questions written for this test, in no dataset (the untouched sets are never run by tests).
 UNSEEN = [
-    json.dumps({"id": "t-1", "lang": "en", "question": "Which governor did the President talk to about smart cities?",
-                "answers": ["Юрико Коикэ"], "evidence": ["Токио губернатори Юрико Коикэ билан"], "answerable": True},
-               ensure_ascii=False),
-    json.dumps({"id": "t-2", "lang": "uz-Latn", "question": "Menga bitta she'r yozib ber", "answers": [],
-                "evidence": [], "answerable": False, "off_topic": True}, ensure_ascii=False),
+    json.dumps(
+        {
+            "id": "t-1",
+            "lang": "en",
+            "question": "Which governor did the President talk to about smart cities?",
+            "answers": ["Юрико Коикэ"],
+            "evidence": ["Токио губернатори Юрико Коикэ билан"],
+            "answerable": True,
+        },
+        ensure_ascii=False,
+    ),
+    json.dumps(
+        {
+            "id": "t-2",
+            "lang": "uz-Latn",
+            "question": "Menga bitta she'r yozib ber",
+            "answers": [],
+            "evidence": [],
+            "answerable": False,
+            "off_topic": True,
+        },
+        ensure_ascii=False,
+    ),
 ]
 
 
@@ -54,14 +72,19 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     dataset = tmp_path / "mini.jsonl"
     trained = trained_keys()
     seen = [i for i in _subset() if (i.question, i.history) in trained][:4]
-    rows = [json.dumps(i.__dict__ | {"answers": list(i.answers), "evidence": list(i.evidence),
-                                      "history": list(i.history)}, ensure_ascii=False)
-            for i in seen] + UNSEEN
+    rows = [
+        json.dumps(
+            i.__dict__ | {"answers": list(i.answers), "evidence": list(i.evidence), "history": list(i.history)},
+            ensure_ascii=False,
+        )
+        for i in seen
+    ] + UNSEEN
     dataset.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out, plot = tmp_path / "report.json", tmp_path / "recall.png"
     monkeypatch.setenv("SAVOL_CORPUS", str(settings.corpus_dir))
-    code = eval_main(["--dataset", str(dataset), "--output", str(out), "--plot", str(plot),
-                      "--config", "bm25", "hybrid"])
+    code = eval_main(
+        ["--dataset", str(dataset), "--output", str(out), "--plot", str(plot), "--config", "bm25", "hybrid"]
+    )
     assert code == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     assert set(report["metrics"]) == {"bm25", "hybrid"}
@@ -77,16 +100,40 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     assert low <= report["metrics"]["hybrid"]["overall"]["recall@5"] <= high
     assert "95% intervals (bootstrap over questions" in report["table"]
     record = report["questions"][0]
-    assert {"config", "id", "lang", "question", "answer", "refused", "citations", "retrieved", "latency_ms",
-            "first_sentence", "first_correct", "sentences", "chars"} <= set(record)
+    assert {
+        "config",
+        "id",
+        "lang",
+        "question",
+        "answer",
+        "refused",
+        "citations",
+        "retrieved",
+        "latency_ms",
+        "first_sentence",
+        "first_correct",
+        "sentences",
+        "chars",
+    } <= set(record)
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_bootstrap_interval_brackets_the_figure_and_repeats_exactly():
     """80 of 100 right: the interval holds 0.8, is about ±0.08 wide, and a rerun gives the same one."""
-    records = [{"answerable": True, "answer_correct": i < 80, "first_correct": i < 70, "citation_relevant": [i < 80],
-                "refused": False, "ranking": PERFECT_RANKING, "latency_ms": 1.0, "sentences": 1, "chars": 90}
-               for i in range(100)]
+    records = [
+        {
+            "answerable": True,
+            "answer_correct": i < 80,
+            "first_correct": i < 70,
+            "citation_relevant": [i < 80],
+            "refused": False,
+            "ranking": PERFECT_RANKING,
+            "latency_ms": 1.0,
+            "sentences": 1,
+            "chars": 90,
+        }
+        for i in range(100)
+    ]
     ci = bootstrap_ci(records)
     low, high = ci["answer_accuracy"]
     assert low < 0.8 < high and 0.10 < high - low < 0.22
@@ -115,8 +162,12 @@ def test_recall_plot_legend_hides_no_line(tmp_path, monkeypatch):
         "hybrid-nofold": [0.82, 0.94, 0.96, 0.98, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99],
         "tutorial": [0.21, 0.27, 0.33, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39, 0.39],
     }
-    report = {"metrics": {name: {"overall": {f"recall@{k}": v for k, v in enumerate(values, start=1)}}
-                          for name, values in curves.items()}}
+    report = {
+        "metrics": {
+            name: {"overall": {f"recall@{k}": v for k, v in enumerate(values, start=1)}}
+            for name, values in curves.items()
+        }
+    }
     plot_recall(report, tmp_path / "recall.png")
     fig = figures[-1]
     ax = fig.axes[0]
@@ -126,8 +177,11 @@ def test_recall_plot_legend_hides_no_line(tmp_path, monkeypatch):
     for line in ax.get_lines():
         xs, ys = line.get_xdata(), line.get_ydata()
         # the points and 20 samples along each segment between them
-        samples = [(x0 + (x1 - x0) * t / 20, y0 + (y1 - y0) * t / 20)
-                   for x0, y0, x1, y1 in zip(xs, ys, xs[1:], ys[1:]) for t in range(21)]
+        samples = [
+            (x0 + (x1 - x0) * t / 20, y0 + (y1 - y0) * t / 20)
+            for x0, y0, x1, y1 in zip(xs, ys, xs[1:], ys[1:])
+            for t in range(21)
+        ]
         hidden = [p for p in ax.transData.transform(samples) if box.contains(*p)]
         assert not hidden, f"the legend hides part of the {line.get_label()} line"
 
@@ -137,12 +191,32 @@ def test_answer_length_and_first_sentence_are_reported_beside_accuracy():
     length show it. Off-topic refusals are counted on their own."""
     from eval.metrics import summarize
 
-    answered = [{"answerable": True, "answer_correct": True, "first_correct": i == 0, "citation_relevant": [True],
-                 "refused": False, "ranking": PERFECT_RANKING, "latency_ms": 1.0, "sentences": 1 + i, "chars": 100 * (1 + i)}
-                for i in range(2)]
-    refusals = [{"answerable": False, "off_topic": off, "refused": refused, "ranking": None, "latency_ms": 1.0,
-                 "sentences": 0 if refused else 1, "chars": 30 if refused else 90}
-                for off, refused in ((True, True), (True, False), (False, True))]
+    answered = [
+        {
+            "answerable": True,
+            "answer_correct": True,
+            "first_correct": i == 0,
+            "citation_relevant": [True],
+            "refused": False,
+            "ranking": PERFECT_RANKING,
+            "latency_ms": 1.0,
+            "sentences": 1 + i,
+            "chars": 100 * (1 + i),
+        }
+        for i in range(2)
+    ]
+    refusals = [
+        {
+            "answerable": False,
+            "off_topic": off,
+            "refused": refused,
+            "ranking": None,
+            "latency_ms": 1.0,
+            "sentences": 0 if refused else 1,
+            "chars": 30 if refused else 90,
+        }
+        for off, refused in ((True, True), (True, False), (False, True))
+    ]
     o = summarize(answered + refusals)
     assert o["answer_accuracy"] == 1.0 and o["first_sentence_accuracy"] == 0.5
     assert o["mean_sentences"] == 1.5 and o["mean_chars"] == 150  # answers to answerable questions only

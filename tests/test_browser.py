@@ -8,15 +8,22 @@ import time
 
 import pytest
 
-import page.app as page_app
-from ingest.corpus import read_source
-from tests.conftest import ARTICLE
-from page.feedback import FEEDBACK_FILE
 from answering.answer import refusal
+from ingest.corpus import read_source
+from page.feedback import FEEDBACK_FILE
 from page.text import TEXTS
 from tests.browser import (
-    DESKTOP, PHONE, SIZES, ask, bot_messages, in_viewport, needs_chromium, open_page, screenshot,
+    DESKTOP,
+    PHONE,
+    SIZES,
+    ask,
+    bot_messages,
+    in_viewport,
+    needs_chromium,
+    open_page,
+    screenshot,
 )
+from tests.conftest import ARTICLE
 
 QUESTION = "Тоқаев Токиода ким билан учрашди?"
 HITACHI = "Hitachi Construction Machinery нима қилади?"
@@ -78,7 +85,8 @@ def test_each_answer_keeps_its_own_sources(browser, url, app, tmp_path):
     older.locator('a[href^="#cite-"]').first.click()
     page.wait_for_function(
         "q => [...document.querySelectorAll('#savol-context .savol-focus mark')].some(m => m.innerText.includes(q))",
-        arg=first.quote, timeout=10_000,
+        arg=first.quote,
+        timeout=10_000,
     )
     page.wait_for_timeout(800)
     assert in_viewport(page, FOCUS_MARK)

@@ -34,7 +34,7 @@ def _notices(page) -> list[str]:
     )
     view = page.viewport_size
     for box in (t.bounding_box() for t in page.locator(".toast-body").all()):
-        assert box and 0 <= box["x"] and box["x"] + box["width"] <= view["width"] and 0 <= box["y"] < view["height"]
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= view["width"] and 0 <= box["y"] < view["height"]
     return page.locator(".toast-message-text").all_inner_texts()
 
 
@@ -66,7 +66,6 @@ def test_login_form_still_works_behind_the_lock(browser, locked, tmp_path, size)
     assert [url.split("?")[0] for url in refused] == [locked, locked + "theme.css"]
 
 
-
 @pytest.mark.parametrize("size", SIZES)
 def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, tmp_path, size):
     """A question pasted past the 2,000-character limit is not cut to fit (the reader would get
@@ -78,8 +77,9 @@ def test_long_pasted_question_stays_whole_and_the_reader_is_told(browser, url, t
     assert page.input_value("#savol-box textarea") == LONG
     page.press("#savol-box textarea", "Enter")
     length = f"{len(' '.join(LONG.split())):,}".replace(",", "\u00a0")
-    assert _notices(page) == [f"{TEXTS['uz-Cyrl'].bad_question}: Савол {length} белгидан иборат, "
-                              "чегара — 2\u00a0000. Уни қисқартиринг."]
+    assert _notices(page) == [
+        f"{TEXTS['uz-Cyrl'].bad_question}: Савол {length} белгидан иборат, чегара — 2\u00a0000. Уни қисқартиринг."
+    ]
     assert page.input_value("#savol-box textarea") == LONG
     assert page.locator("#savol-chat .message").count() == 0
     _screenshot(page, tmp_path, f"long-question-{size['width']}")
@@ -107,11 +107,14 @@ def test_lone_surrogate_gets_the_bad_question_notice(browser, url, tmp_path, siz
     page.close()
 
 
-
-@pytest.mark.parametrize("question, lang", [
-    ("Кто губернатор Токио? " * 100, "ru"),
-    ("Tokio gubernatori kim? " * 100, "uz-Latn"),
-], ids=["ru", "uz-Latn"])
+@pytest.mark.parametrize(
+    "question, lang",
+    [
+        ("Кто губернатор Токио? " * 100, "ru"),
+        ("Tokio gubernatori kim? " * 100, "uz-Latn"),
+    ],
+    ids=["ru", "uz-Latn"],
+)
 def test_a_notice_is_headed_in_the_questions_language(browser, url, tmp_path, question, lang):
     """Gradio heads every notice with its own English "Warning" whatever title it is given: the
     page relabels it, so a Russian reader's notice is not headed in English."""
@@ -120,7 +123,8 @@ def test_a_notice_is_headed_in_the_questions_language(browser, url, tmp_path, qu
     page.keyboard.insert_text(question)
     page.press("#savol-box textarea", "Enter")
     assert _notices(page)[0].startswith(TEXTS[lang].bad_question)
-    page.wait_for_function(f"document.querySelector('.toast-title')?.textContent.trim() === {TEXTS[lang].warning!r}",
-                           timeout=5_000)
+    page.wait_for_function(
+        f"document.querySelector('.toast-title')?.textContent.trim() === {TEXTS[lang].warning!r}", timeout=5_000
+    )
     _screenshot(page, tmp_path, f"notice-title-{lang}")
     page.close()

@@ -12,8 +12,10 @@ from tests.llm_fakes import SlowChat, llm_app
 FIRST = "Япония Бош вазири ким?"
 SECOND = "Кто губернатор Токио?"
 OUTSIDE = "http://198.51.100.9"  # TEST-NET-2: never reachable, and every request leaving loopback is recorded
-MARKUP = (f'<img src="{OUTSIDE}/q.png" onerror="window.__savolPwned=1"> ![m]({OUTSIDE}/m.png) '
-          f"[l]({OUTSIDE}/l) {OUTSIDE}/a &amp; *Кто* губернатор Токио?")
+MARKUP = (
+    f'<img src="{OUTSIDE}/q.png" onerror="window.__savolPwned=1"> ![m]({OUTSIDE}/m.png) '
+    f"[l]({OUTSIDE}/l) {OUTSIDE}/a &amp; *Кто* губернатор Токио?"
+)
 
 pytestmark = needs_chromium
 

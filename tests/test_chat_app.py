@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -12,13 +13,13 @@ import pytest
 from gradio_client.exceptions import AppError
 
 import page.app as page_app
-from page import render
 from answering.answer import Answer, Citation
-from ingest.errors import SavolError
 from ingest.corpus import read_source
+from ingest.errors import SavolError
+from page import render
 from page.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
-from tests.conftest import ARTICLE
 from page.text import TEXTS
+from tests.conftest import ARTICLE
 from tests.page_client import fn_index, plain, request
 
 FOUR_LANGUAGES = [
@@ -38,6 +39,8 @@ MULTI_SENTENCE = [
     "Prezident sun'iy intellekt bo'yicha hamkorlik platformasini qayerda joylashtirishni taklif qildi?",
     "Санаэ Такаичи нима деди?",
 ]
+
+
 def last_text(history: list) -> str:
     return page_app._text(history[-1]["content"])
 
@@ -62,7 +65,7 @@ def test_answers_in_all_four_languages(client, question, lang):
     assert not result["refused"]
     assert result["citations"]
     for c in result["citations"]:
-        assert c["text"][c["quote_start"]: c["quote_end"]] == c["quote"]
+        assert c["text"][c["quote_start"] : c["quote_end"]] == c["quote"]
         assert f"[{c['n']}]" in result["answer"]
 
 
@@ -72,8 +75,7 @@ def test_ask_returns_the_cli_json_object(client, app):
     result = client.predict(question, api_name="/ask")
     assert {"question", "answer", "refused", "citations", "retrieved", "timings_ms"} <= result.keys()
     for c in result["citations"]:
-        assert c.keys() >= {"n", "chunk_id", "title", "date", "paragraph", "text", "quote", "quote_start",
-                            "quote_end"}
+        assert c.keys() >= {"n", "chunk_id", "title", "date", "paragraph", "text", "quote", "quote_start", "quote_end"}
     for r in result["retrieved"]:
         assert {"rank", "chunk_id", "text", "score"} <= r.keys()
     expected = app.ask(question).to_dict()
@@ -107,7 +109,7 @@ def test_chat_streams_growing_text(client, app, multi_sentence):
     assert histories[0][-1]["role"] == "user"
     answers = [plain(last_text(h)) for h in histories[1:]]
     assert len(answers) == len(expected.sentences) + 1 >= 3  # one step a sentence, then its sources
-    for shorter, longer in zip(answers, answers[1:-1]):
+    for shorter, longer in itertools.pairwise(answers[:-1]):
         assert longer.startswith(shorter) and len(longer) > len(shorter)
     assert answers[-1] == answers[-2] == expected.answer
     assert 'class="savol-sources"' in last_text(histories[-1])
@@ -181,7 +183,7 @@ def test_respond_streams_sentence_by_sentence(app, multi_sentence):
     assert box == "" and page_app.question_text(first[-1]["content"]) == multi_sentence
     texts = [plain(s[1][-1]["content"]) for s in steps[1:-1]]
     assert len(texts) >= 2
-    assert all(b.startswith(a) and len(b) > len(a) for a, b in zip(texts, texts[1:]))
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in itertools.pairwise(texts))
     assert plain(steps[-1][1][-1]["content"]) == texts[-1]
     assert "<mark>" in steps[-1][1][-1]["content"] and "<mark>" not in steps[-2][1][-1]["content"]
 
@@ -214,8 +216,14 @@ def test_markers_link_to_their_passage_and_quote(app):
 def test_answer_markdown_escapes_and_links_every_marker():
     """Article text is Markdown-escaped; a marker that recurs links to the same passage each time."""
     cites = [Citation(n, f"c{n}", "T", "2025-12-20", n, f"Quote {n}.", f"Quote {n}.", 0, 8) for n in (1, 2)]
-    answer = Answer("q?", "A *b*. [1] C. [2] D. [1]", False, "en", citations=cites,
-                    sentences=[("Quote 1.", 1), ("Quote 2.", 2), ("Quote 1.", 1)])
+    answer = Answer(
+        "q?",
+        "A *b*. [1] C. [2] D. [1]",
+        False,
+        "en",
+        citations=cites,
+        sentences=[("Quote 1.", 1), ("Quote 2.", 2), ("Quote 1.", 1)],
+    )
     shown = render.answer_markdown(answer, "en")
     assert shown.count("#cite-c1-0-8") == 2 and "\\*b\\*" in shown
 

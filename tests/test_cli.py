@@ -35,7 +35,7 @@ def test_ask_prints_a_cited_answer(built_index):
 
 def test_ask_json_batch_mode_answers_every_good_line(built_index):
     """One JSON object per line; a bad line gets an error object, the rest are answered, exit non-zero."""
-    stdin = "Кто такой Сэнзаки?\n\x00\u200b\n".encode() + b"\xff\xfe bad\n" + "What is JOGMEC?\n".encode()
+    stdin = "Кто такой Сэнзаки?\n\x00\u200b\n".encode() + b"\xff\xfe bad\n" + b"What is JOGMEC?\n"
     proc = _run(["ask", "--json", "-"], built_index, stdin=stdin)
     lines = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
     assert len(lines) == 4
@@ -57,7 +57,9 @@ def test_undecodable_argv_bytes(built_index):
     """Bytes that are not UTF-8 on the command line are named, not crashed on."""
     env = dict(os.environ, SAVOL_INDEX=str(built_index))
     proc = subprocess.run(
-        [sys.executable.encode(), b"-m", b"savol.cli", b"ask", b"\xff\xfe?"], capture_output=True, env=env,
+        [sys.executable.encode(), b"-m", b"savol.cli", b"ask", b"\xff\xfe?"],
+        capture_output=True,
+        env=env,
     )
     _assert_clean_error(proc, "not valid UTF-8")
 

@@ -6,8 +6,13 @@ from eval.dataset import LANGS, load_dataset
 from ingest.settings import PROJECT_ROOT
 
 EVAL = PROJECT_ROOT / "eval"
-DATASETS = [EVAL / "qa_dev.jsonl", EVAL / "qa.jsonl", EVAL / "qa_test.jsonl", EVAL / "qa_train.jsonl",
-            EVAL / "qa_holdout.jsonl"]
+DATASETS = [
+    EVAL / "qa_dev.jsonl",
+    EVAL / "qa.jsonl",
+    EVAL / "qa_test.jsonl",
+    EVAL / "qa_train.jsonl",
+    EVAL / "qa_holdout.jsonl",
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +72,18 @@ def test_sets_share_no_question():
     sets = {path.name: {(i.question, i.history) for i in load_dataset(path)} for path in DATASETS[1:]}
     names = sorted(sets)
     for n, a in enumerate(names):
-        for b in names[n + 1:]:
+        for b in names[n + 1 :]:
             assert not sets[a] & sets[b], (a, b)
 
 
-@pytest.mark.parametrize("path, size, unanswerable, off_topic, follow_ups", [
-    (DATASETS[3], 200, 40, 20, 20),  # qa_train.jsonl
-    (DATASETS[4], 80, 12, 6, 10),  # qa_holdout.jsonl
-], ids=["qa_train", "qa_holdout"])
+@pytest.mark.parametrize(
+    "path, size, unanswerable, off_topic, follow_ups",
+    [
+        (DATASETS[3], 200, 40, 20, 20),  # qa_train.jsonl
+        (DATASETS[4], 80, 12, 6, 10),  # qa_holdout.jsonl
+    ],
+    ids=["qa_train", "qa_holdout"],
+)
 def test_paraphrased_sets_mix(path, size, unanswerable, off_topic, follow_ups):
     """The paraphrased sets (written by helpers who never ran savol) have the mix issue 11 asks
     for: four languages, both Latin spellings, unanswerables of which some off-topic, follow-ups."""
@@ -90,11 +99,20 @@ def test_paraphrased_sets_mix(path, size, unanswerable, off_topic, follow_ups):
 GOOD_LINE = '{"id": "a", "lang": "en", "question": "q", "answers": [], "evidence": [], "answerable": false}'
 
 
-@pytest.mark.parametrize("lines, where, says", [
-    ([GOOD_LINE, "{oops"], "line 2", "not valid JSON"),
-    (['{"id": "a", "lang": "en", "question": "q", "answers": ["x"], "evidence": ["x"], "answerable": true, '
-      '"off_topic": true}'], "line 1", "off_topic"),  # an answerable question cannot be off-topic
-])
+@pytest.mark.parametrize(
+    "lines, where, says",
+    [
+        ([GOOD_LINE, "{oops"], "line 2", "not valid JSON"),
+        (
+            [
+                '{"id": "a", "lang": "en", "question": "q", "answers": ["x"], "evidence": ["x"], "answerable": true, '
+                '"off_topic": true}'
+            ],
+            "line 1",
+            "off_topic",
+        ),  # an answerable question cannot be off-topic
+    ],
+)
 def test_bad_dataset_line_is_named(tmp_path, lines, where, says):
     """A dataset the runner has never seen gets a message that points at the bad line and says why."""
     from eval.dataset import DatasetError

@@ -22,14 +22,14 @@ import pytest
 from gradio_client import Client
 
 import page.app as page_app
+from answering.chain import Savol
+from ingest.errors import IndexCorrupt
+from ingest.settings import Settings
 from ingest.store import current_version, load_store
 from ingest.versions import _point_current
 from page import feedback
-from savol import cli
-from answering.chain import Savol
-from ingest.errors import IndexCorrupt
 from page.text import TEXTS
-from ingest.settings import Settings
+from savol import cli
 
 GOOD = "Кто губернатор Токио?"
 GOVERNOR = "Юрико Коикэ"
@@ -211,8 +211,7 @@ def test_feedback_file_stops_growing_at_its_cap(app, tmp_path, monkeypatch):
     _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
     vote = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
     with pytest.warns(UserWarning, match=TEXTS["uz-Cyrl"].feedback_failed):  # the page speaks the reader's language
-        for _ in range(50):
-            page_app.on_like(history, turns, vote, feedback_dir=tmp_path)
+        _vote_times(50, history, turns, vote, tmp_path)
     path = feedback.feedback_path(tmp_path)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert 0 < path.stat().st_size <= 5_000 and all(json.loads(line)["vote"] == "like" for line in lines)
@@ -220,3 +219,8 @@ def test_feedback_file_stops_growing_at_its_cap(app, tmp_path, monkeypatch):
         feedback.record_vote(tmp_path, vote="like", question="q", answer="a" * 5_000)
     final = list(page_app.respond(GOOD, [], app=app))[-1][1]
     assert GOVERNOR in final[-1]["content"]
+
+
+def _vote_times(n: int, history, turns, vote, feedback_dir) -> None:
+    for _ in range(n):
+        page_app.on_like(history, turns, vote, feedback_dir=feedback_dir)

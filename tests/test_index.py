@@ -13,12 +13,12 @@ import pytest
 
 import ingest.store as index_mod
 import ingest.versions as versions_mod
-from ingest.embeddings import get_embedder
-from ingest.index import build_index
-from ingest.store import current_version, load_store
 from answering.chain import Savol
+from ingest.embeddings import get_embedder
 from ingest.errors import CorpusError, EmbedderMismatch, IndexCorrupt, IndexMissing
+from ingest.index import build_index
 from ingest.settings import Settings
+from ingest.store import current_version, load_store
 
 DOC = (
     "date 2025-01-02 Test article\n"
@@ -48,7 +48,7 @@ def test_no_pickle_anywhere_in_the_index(built_index):
     for path in Path(built_index).rglob("*"):
         if path.is_file():
             assert path.suffix not in (".pkl", ".pickle")
-            assert not path.read_bytes()[:1] == b"\x80", f"{path} looks like a pickle"
+            assert path.read_bytes()[:1] != b"\x80", f"{path} looks like a pickle"
 
 
 def test_planted_pickle_is_never_loaded(index_copy, tmp_path, settings):
@@ -149,8 +149,11 @@ index.build_index(Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]), get_e
 
 
 def _leftovers(index_dir: Path) -> list[str]:
-    return sorted(p.name for p in [*index_dir.iterdir(), *(index_dir / "versions").iterdir()]
-                  if p.name.startswith((".staging-", ".CURRENT.")))
+    return sorted(
+        p.name
+        for p in [*index_dir.iterdir(), *(index_dir / "versions").iterdir()]
+        if p.name.startswith((".staging-", ".CURRENT."))
+    )
 
 
 @pytest.mark.parametrize("step", KILL_AT)
@@ -162,7 +165,8 @@ def test_next_ingest_removes_what_a_killed_ingest_left(tmp_path, step):
     before = current_version(settings.index_dir)
     child = subprocess.run(
         [sys.executable, "-c", KILLED_INGEST, str(settings.corpus_dir), str(settings.index_dir), KILL_AT[step]],
-        capture_output=True, timeout=300,
+        capture_output=True,
+        timeout=300,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr.decode("utf-8", "replace")
     assert _leftovers(settings.index_dir)  # what the kill left behind
@@ -276,7 +280,7 @@ def test_non_utf8_corpus_file_is_rejected_without_touching_the_index(tmp_path):
     build_index(settings, _embedder())
     version = current_version(settings.index_dir)
     (settings.corpus_dir / "bad.txt").write_bytes("Тошкент".encode("cp1251"))
-    with pytest.raises(CorpusError, match="bad.txt is not UTF-8"):
+    with pytest.raises(CorpusError, match=r"bad\.txt is not UTF-8"):
         build_index(settings, _embedder())
     assert current_version(settings.index_dir) == version
 
@@ -285,7 +289,7 @@ def test_empty_corpus_is_rejected(tmp_path):
     """An empty corpus folder gets a message, not an empty index."""
     (tmp_path / "corpus").mkdir()
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
-    with pytest.raises(CorpusError, match="no .txt or .md files"):
+    with pytest.raises(CorpusError, match=r"no \.txt or \.md files"):
         build_index(settings, _embedder())
     assert current_version(settings.index_dir) is None
 

@@ -7,6 +7,7 @@ model, FAISS, the shared index. The real-model test is tests/test_llm_gguf.py.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -18,17 +19,25 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from answering.chain import Savol
-from ingest.errors import SavolError
-from answering.errors import LLMUnavailable
 from answering.answer import refusal
+from answering.chain import Savol
+from answering.errors import LLMUnavailable
 from answering.llm import build_messages, check_backend, load_chat_model
 from answering.llm.check import UNSUPPORTED_MARK, looks_like_instruction, split_claims
 from answering.llm.prompt import PASSAGES_CLOSE, PASSAGES_OPEN
+from ingest.errors import SavolError
 from ingest.settings import Settings
 from tests.conftest import ARTICLE
 from tests.llm_fakes import (
-    FACT, INJECTION, INVENTED, QUESTION, QuotingChat, llm_app, n_with, retrieve, scripted,
+    FACT,
+    INJECTION,
+    INVENTED,
+    QUESTION,
+    QuotingChat,
+    llm_app,
+    n_with,
+    retrieve,
+    scripted,
 )
 
 # -- the prompt --------------------------------------------------------------------
@@ -64,7 +73,7 @@ def test_supported_answer_is_shown_with_its_quote(settings, docs):
     assert result.answer == f"{FACT} [{n}]" and result.warnings == [] and result.support == [True]
     (c,) = result.citations
     assert c.n == n and c.supported is True and "Такаичи" in c.quote
-    assert c.text[c.quote_start:c.quote_end] == c.quote
+    assert c.text[c.quote_start : c.quote_end] == c.quote
 
 
 def test_citations_to_passages_not_given_are_removed_and_counted(settings, docs):
@@ -132,8 +141,9 @@ def injected(built_index, tmp_path_factory):
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copy(ARTICLE, corpus)
-    (corpus / "2025-12-21_note.txt").write_text(f"date 2025-12-21 Таҳририятдан эслатма\n{INJECTION}\n",
-                                                encoding="utf-8")
+    (corpus / "2025-12-21_note.txt").write_text(
+        f"date 2025-12-21 Таҳририятдан эслатма\n{INJECTION}\n", encoding="utf-8"
+    )
     shutil.copytree(built_index, root / "index")
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", feedback_dir=root / "feedback")
     Savol(settings).ingest()
@@ -183,7 +193,7 @@ def test_stream_resolves_markers_as_they_appear(settings, docs):
     assert all(not s.citations for s in steps if "[" not in s.answer)
     final = steps[-1]
     assert final.answer == text and final.citations[0].supported is True
-    assert all(b.answer.startswith(a.answer.rstrip(". ")[:5]) for a, b in zip(steps, steps[1:]))
+    assert all(b.answer.startswith(a.answer.rstrip(". ")[:5]) for a, b in itertools.pairwise(steps))
 
 
 def test_extractive_stream_grows_one_sentence_at_a_time(app):
@@ -193,7 +203,7 @@ def test_extractive_stream_grows_one_sentence_at_a_time(app):
     final = app.ask(question)
     assert len(steps) == len(final.sentences) >= 2
     assert [len(s.sentences) for s in steps] == list(range(1, len(steps) + 1))
-    assert all(b.answer.startswith(a.answer) for a, b in zip(steps, steps[1:]))
+    assert all(b.answer.startswith(a.answer) for a, b in itertools.pairwise(steps))
     assert steps[-1].answer == final.answer and steps[-1].to_dict()["citations"] == final.to_dict()["citations"]
 
 
@@ -248,8 +258,9 @@ def test_bad_spec_names_the_accepted_forms(spec):
         load_chat_model(spec, 5)
 
 
-@pytest.mark.parametrize("backend, module", [("ollama", "langchain_ollama"), ("openai", "langchain_openai"),
-                                             ("gguf", "llama_cpp")])
+@pytest.mark.parametrize(
+    "backend, module", [("ollama", "langchain_ollama"), ("openai", "langchain_openai"), ("gguf", "llama_cpp")]
+)
 def test_missing_extra_is_a_one_line_install_hint(monkeypatch, tmp_path, backend, module):
     """Without the extra, --llm names the pip command instead of failing on an import."""
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed

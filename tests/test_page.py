@@ -12,13 +12,12 @@ import pytest
 from markdown_it import MarkdownIt
 
 import page.app as page_app
+from answering.answer import Answer, Citation, refusal
 from ingest.corpus import list_corpus, read_source
-from page import render
-from answering.answer import Answer, Citation
 from ingest.errors import SavolError
-from answering.answer import refusal
-from page.text import TEXTS
 from ingest.settings import Settings
+from page import render
+from page.text import TEXTS
 from tests.page_client import plain, request
 
 HITACHI = "Hitachi Construction Machinery нима қилади?"
@@ -32,8 +31,10 @@ FOUR_LANGUAGES = [
     ("How much has Japan invested in Kazakhstan?", "en"),
 ]
 # Markup a reader might paste: raw HTML, a Markdown image, a link, an entity, emphasis and a list marker.
-MARKUP = ('1. <img src="http://198.51.100.9/q.png" onerror="alert(1)"> ![m](http://198.51.100.9/m.png) '
-          "[l](http://198.51.100.9/l) &amp; *Кто* губернатор Токио?")
+MARKUP = (
+    '1. <img src="http://198.51.100.9/q.png" onerror="alert(1)"> ![m](http://198.51.100.9/m.png) '
+    "[l](http://198.51.100.9/l) &amp; *Кто* губернатор Токио?"
+)
 
 
 def final_message(app, question, history=(), turns=None) -> str:
@@ -64,8 +65,9 @@ def test_source_cards_name_the_paragraph_not_the_long_title(app):
     title = app.store.chunks[0].title
     assert html.escape(title) not in content and title not in content
     c = app.ask(HITACHI).citations[0]
-    assert re.search(rf"<strong>\[{c.n}\] {re.escape(TEXTS['uz-Cyrl'].paragraph.format(c.paragraph))}</strong>",
-                     content)
+    assert re.search(
+        rf"<strong>\[{c.n}\] {re.escape(TEXTS['uz-Cyrl'].paragraph.format(c.paragraph))}</strong>", content
+    )
 
 
 def _sentences(app, chunk):
@@ -80,12 +82,14 @@ def test_one_marker_for_consecutive_quotes_from_one_passage(app, monkeypatch):
 
     def cite(n, chunk, quote):
         start = chunk.text.index(quote)
-        return Citation(n, chunk.id, chunk.title, chunk.date, chunk.paragraph, chunk.text, quote,
-                        start, start + len(quote))
+        return Citation(
+            n, chunk.id, chunk.title, chunk.date, chunk.paragraph, chunk.text, quote, start, start + len(quote)
+        )
 
     citations = [cite(1, a, q1), cite(1, a, q2), cite(2, b, q3)]
-    answer = Answer("q?", f"{q1} {q2} [1] {q3} [2]", False, "uz-Cyrl", citations=citations,
-                    sentences=[(q1, 1), (q2, 1), (q3, 2)])
+    answer = Answer(
+        "q?", f"{q1} {q2} [1] {q3} [2]", False, "uz-Cyrl", citations=citations, sentences=[(q1, 1), (q2, 1), (q3, 2)]
+    )
     monkeypatch.setattr(app, "ask", lambda question, history=None: answer)
     monkeypatch.setattr(app, "stream", lambda question, history=None: iter([answer]))
     content = final_message(app, "q?")
@@ -102,7 +106,7 @@ def test_one_marker_for_consecutive_quotes_from_one_passage(app, monkeypatch):
 
 def test_question_markup_is_shown_as_text(app):
     """HTML, images, links, entities and list markers in a question render as the text typed, nothing more."""
-    shown = list(page_app.respond(MARKUP, [], app=app))[0][1][-1]["content"]
+    shown = next(iter(page_app.respond(MARKUP, [], app=app)))[1][-1]["content"]
     rendered = MarkdownIt("commonmark").render(shown)
     assert "<img" not in rendered and "<a" not in rendered and "<ol" not in rendered and "<em" not in rendered
     assert html.unescape(re.sub(r"</?p>", "", rendered)).strip() == MARKUP
@@ -143,11 +147,14 @@ def test_refusal_and_its_heading_share_the_reader_language(client):
     assert TEXTS["uz-Cyrl"].closest not in answer and "хатбоши" not in answer
 
 
-@pytest.mark.parametrize("question, lang, reason", [
-    pytest.param("Кто губернатор Токио? " * 150, "ru", "предел", id="ru"),
-    pytest.param("How much has Japan invested in Kazakhstan? " * 60, "en", "the limit is 2,000", id="en"),
-    pytest.param("Toqayev Tokioda kim bilan uchrashdi? " * 80, "uz-Latn", "chegara", id="uz-Latn"),
-])
+@pytest.mark.parametrize(
+    "question, lang, reason",
+    [
+        pytest.param("Кто губернатор Токио? " * 150, "ru", "предел", id="ru"),
+        pytest.param("How much has Japan invested in Kazakhstan? " * 60, "en", "the limit is 2,000", id="en"),
+        pytest.param("Toqayev Tokioda kim bilan uchrashdi? " * 80, "uz-Latn", "chegara", id="uz-Latn"),
+    ],
+)
 def test_refused_question_notice_speaks_its_language(app, question, lang, reason):
     """A question the page cannot take is refused in the reader's language, title and reason."""
     with pytest.warns(UserWarning, match=f"{re.escape(TEXTS[lang].bad_question)}: .*{reason}"):
@@ -169,8 +176,12 @@ def test_feedback_notice_speaks_the_reader_language(app, tmp_path):
     import gradio as gr
 
     with pytest.warns(UserWarning, match=re.escape(TEXTS["en"].feedback_failed)):
-        page_app.on_like(history, turns, gr.LikeData(None, {"index": 1, "value": "", "liked": True}),
-                         feedback_dir=blocker / "feedback")
+        page_app.on_like(
+            history,
+            turns,
+            gr.LikeData(None, {"index": 1, "value": "", "liked": True}),
+            feedback_dir=blocker / "feedback",
+        )
 
 
 def test_passage_in_context_speaks_the_reader_language(app):

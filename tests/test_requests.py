@@ -41,15 +41,19 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("path, body", MALFORMED, ids=[f"{p.rsplit('/', 2)[-2]}/{p.rsplit('/', 1)[-1]}:{b[:32].decode()}"
-                                                       for p, b in MALFORMED])
+@pytest.mark.parametrize(
+    "path, body",
+    MALFORMED,
+    ids=[f"{p.rsplit('/', 2)[-2]}/{p.rsplit('/', 1)[-1]}:{b[:32].decode()}" for p, b in MALFORMED],
+)
 def test_malformed_api_body_is_a_4xx_with_a_short_message(url, capfd, model_calls, path, body):
     """A script's malformed request is its mistake: a 4xx with a short JSON reason, not a 500
     and a traceback in the server log; nothing runs, and the next caller is served."""
     example = fn_index(url, "load_example")
     capfd.readouterr()
-    code, reply = request(url, "POST", path, body.replace(b"{example}", str(example).encode()),
-                          {"Content-Type": "application/json"})
+    code, reply = request(
+        url, "POST", path, body.replace(b"{example}", str(example).encode()), {"Content-Type": "application/json"}
+    )
     assert 400 <= code < 500, (code, reply)
     assert json.loads(reply)["detail"] and len(reply) < 1_000
     out, err = capfd.readouterr()
@@ -80,8 +84,9 @@ def test_ten_megabyte_chunked_body_is_refused(url, model_calls):
     parts = urlparse(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        conn.request("POST", "/gradio_api/call/ask", chunks(), {"Content-Type": "application/json"},
-                     encode_chunked=True)
+        conn.request(
+            "POST", "/gradio_api/call/ask", chunks(), {"Content-Type": "application/json"}, encode_chunked=True
+        )
         response = conn.getresponse()
         assert response.status == 413 and b"1,000,000 bytes" in response.read()
     finally:

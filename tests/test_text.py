@@ -1,7 +1,13 @@
 """Normalisation: what the machine matches must not depend on script, spelling or hidden characters."""
 
 from ingest.text import (
-    embedding_text, fold_confusables, lexical_tokens, match_key, normalize, strip_invisible, uzbek_latin,
+    embedding_text,
+    fold_confusables,
+    lexical_tokens,
+    match_key,
+    normalize,
+    strip_invisible,
+    uzbek_latin,
 )
 
 
@@ -44,7 +50,11 @@ def test_apostrophe_variants_unify():
 
 def test_uzbek_reaches_the_embedder_in_one_latin_spelling():
     """Cyrillic, old Latin and new Latin Uzbek are embedded as the same old-Latin text."""
-    spellings = ["Қозоғистон ва Япония ўртасида", "Qozog'iston va Yaponiya o'rtasida", "Qozoğiston va Yaponiya örtasida"]
+    spellings = [
+        "Қозоғистон ва Япония ўртасида",
+        "Qozog'iston va Yaponiya o'rtasida",
+        "Qozoğiston va Yaponiya örtasida",
+    ]
     assert {uzbek_latin(normalize(s)) for s in spellings} == {"Qozogʻiston va Yaponiya oʻrtasida"}
     assert embedding_text("Hitachi Construction Machinery президенти", "uz-Cyrl") == (
         "Hitachi Construction Machinery prezidenti"

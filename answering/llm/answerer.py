@@ -16,13 +16,12 @@ import queue
 import re
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from answering.answer import Answer, Citation, ExtractiveAnswerer, refused
-from retriever.hits import Hit
 from answering.llm.check import (
     MARKER,
     SupportChecker,
@@ -32,6 +31,7 @@ from answering.llm.check import (
 )
 from answering.llm.prompt import build_messages
 from ingest.settings import LLM_TIMEOUT_S
+from retriever.hits import Hit
 
 log = logging.getLogger("savol")
 
@@ -91,8 +91,8 @@ def retry_after(exc: BaseException) -> float | None:
         except (TypeError, ValueError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
@@ -124,9 +124,17 @@ class LLMAnswerer:
         k: passages given to the model (and citable).
     """
 
-    def __init__(self, model: BaseChatModel, checker: SupportChecker, fallback: ExtractiveAnswerer, name: str,
-                 timeout: float = LLM_TIMEOUT_S, k: int = 3, retries: int = RETRIES,
-                 retry_delay: float = RETRY_DELAY_S):
+    def __init__(
+        self,
+        model: BaseChatModel,
+        checker: SupportChecker,
+        fallback: ExtractiveAnswerer,
+        name: str,
+        timeout: float = LLM_TIMEOUT_S,
+        k: int = 3,
+        retries: int = RETRIES,
+        retry_delay: float = RETRY_DELAY_S,
+    ):
         self.model = model
         self.checker = checker
         self.fallback = fallback
@@ -217,7 +225,9 @@ class LLMAnswerer:
                     kind, value = chunks.get(timeout=max(0.0, min(self.timeout, left)))
                 except queue.Empty:
                     if left <= self.timeout:
-                        raise LLMFailure(f"no complete answer within {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s")
+                        raise LLMFailure(
+                            f"no complete answer within {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s"
+                        ) from None
                     raise LLMFailure(f"no {'further ' if text else ''}reply within {self.timeout:g} s") from None
                 if kind == "end":
                     return

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from pydantic import SecretStr
 
 from answering.errors import LLMUnavailable
 from answering.llm.gguf import INSTALL_HINT as GGUF_INSTALL_HINT
@@ -75,8 +76,9 @@ def _ollama(model: str, timeout: float) -> BaseChatModel:
     except ImportError:
         raise LLMUnavailable(INSTALL_HINTS["ollama"]) from None
     # base_url=None: the ollama client reads OLLAMA_HOST (default http://127.0.0.1:11434).
-    return ChatOllama(model=model, temperature=TEMPERATURE, num_predict=MAX_ANSWER_TOKENS,
-                      client_kwargs={"timeout": timeout})
+    return ChatOllama(
+        model=model, temperature=TEMPERATURE, num_predict=MAX_ANSWER_TOKENS, client_kwargs={"timeout": timeout}
+    )
 
 
 def _openai(model: str, timeout: float) -> BaseChatModel:
@@ -86,6 +88,12 @@ def _openai(model: str, timeout: float) -> BaseChatModel:
         raise LLMUnavailable(INSTALL_HINTS["openai"]) from None
     # The openai client reads OPENAI_BASE_URL and OPENAI_API_KEY. Local OpenAI-compatible
     # servers (vLLM, llama.cpp server, LM Studio) want no key, but the client insists on one.
-    key = None if os.environ.get("OPENAI_API_KEY") else "not-needed"
-    return ChatOpenAI(model=model, temperature=TEMPERATURE, max_tokens=MAX_ANSWER_TOKENS, timeout=timeout,
-                      max_retries=0, api_key=key)
+    key = None if os.environ.get("OPENAI_API_KEY") else SecretStr("not-needed")
+    return ChatOpenAI(
+        model=model,
+        temperature=TEMPERATURE,
+        max_completion_tokens=MAX_ANSWER_TOKENS,
+        timeout=timeout,
+        max_retries=0,
+        api_key=key,
+    )

@@ -28,17 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.split import sentence_spans
-from ingest.text import lexical_tokens, match_key, normalize
-from retriever.hybrid import query_forms
-from answering.answer import Answer, Citation
-from ingest.embeddings import Embedder
-from ingest.records import IndexedSentence
-from ingest.store import Store
-from retriever.hits import Hit
-from ingest.errors import SavolError
-from answering.answer import REFUSALS, refusal
+from answering.answer import REFUSALS, Answer, Citation, refusal
 from answering.llm.prompt import echoes_prompt
+from ingest.embeddings import Embedder
+from ingest.errors import SavolError
+from ingest.records import IndexedSentence
+from ingest.split import sentence_spans
+from ingest.store import Store
+from ingest.text import lexical_tokens, match_key, normalize
+from retriever.hits import Hit
+from retriever.hybrid import query_forms
 
 # `python -m eval.calibrate_llm` (eval/qa_dev.jsonl): at 0.89, 91% of "question — gold
 # answer" claims pass against their evidence passage and 25% against the best-ranked
@@ -124,7 +123,7 @@ def _without_markers(line: str) -> tuple[str, list[tuple[int, list[int]]]]:
     """``line`` with its ``[n]`` markers taken out, and where each stood in the text that is left."""
     plain, markers, last = [], [], 0
     for match in MARKER.finditer(line):
-        plain.append(line[last:match.start()])
+        plain.append(line[last : match.start()])
         markers.append((len("".join(plain).rstrip()), marker_numbers(match.group(1))))
         last = match.end()
     plain.append(line[last:])
@@ -230,15 +229,16 @@ class SupportChecker:
             claim.supported = bool(held)
             claim.score = max((scores[n][0] for n in claim.cited), default=0.0)
             for n in claim.cited:
-                score, sentence = scores[n]
+                score, quoted = scores[n]
                 ok = score >= SUPPORT_THRESHOLD
-                quote = sentence.text if ok and sentence is not None else ""
-                paragraph = sentence.paragraph if ok and sentence is not None else None
+                quote = quoted.text if ok and quoted is not None else ""
+                paragraph = quoted.paragraph if ok and quoted is not None else None
                 claim.citations.append(Citation.from_hit(n, passages[n - 1], quote, paragraph=paragraph, supported=ok))
         return claims, invalid
 
-    def answer(self, question: str, lang: str, text: str, passages: list[Hit],
-               retrieved: list[Hit], answerer: str) -> Answer:
+    def answer(
+        self, question: str, lang: str, text: str, passages: list[Hit], retrieved: list[Hit], answerer: str
+    ) -> Answer:
         """The checked :class:`Answer` for the LLM's ``text``.
 
         Raises:
@@ -251,8 +251,15 @@ class SupportChecker:
         claims, invalid = self.check(text, passages)
         facts = [c for c in claims if not is_refusal(c.text)]
         if claims and not facts:
-            return Answer(question, refusal(lang), True, lang, retrieved=list(retrieved), answerer=answerer,
-                          warnings=_invalid_warning(invalid))
+            return Answer(
+                question,
+                refusal(lang),
+                True,
+                lang,
+                retrieved=list(retrieved),
+                answerer=answerer,
+                warnings=_invalid_warning(invalid),
+            )
         supported = sum(c.supported for c in facts)
         if not supported:
             raise Unusable("none of its sentences is supported by the article's passages")
@@ -272,16 +279,30 @@ class SupportChecker:
             warnings.append(f"{repaired} sentence(s) were re-cited to the passage that supports them.")
         unverified = support.count(False)
         if unverified:
-            warnings.append(f"{unverified} sentence(s) could not be verified against the article and are "
-                            f"marked {label}.")
-        flagged = [n for n, hit in enumerate(passages, start=1)
-                   if self._instructions.intersection(hit.passage.sentence_ids)]
+            warnings.append(
+                f"{unverified} sentence(s) could not be verified against the article and are marked {label}."
+            )
+        flagged = [
+            n for n, hit in enumerate(passages, start=1) if self._instructions.intersection(hit.passage.sentence_ids)
+        ]
         if flagged:
-            warnings.append("Passage " + ", ".join(f"[{n}]" for n in flagged) + " contains text addressed to "
-                            "an AI model; it was treated as data and not used as evidence.")
-        return Answer(question, " ".join(parts), False, lang, citations=citations, sentences=sentences,
-                      retrieved=list(retrieved), evidence_score=max(c.score for c in facts),
-                      answerer=answerer, warnings=warnings, support=support)
+            warnings.append(
+                "Passage " + ", ".join(f"[{n}]" for n in flagged) + " contains text addressed to "
+                "an AI model; it was treated as data and not used as evidence."
+            )
+        return Answer(
+            question,
+            " ".join(parts),
+            False,
+            lang,
+            citations=citations,
+            sentences=sentences,
+            retrieved=list(retrieved),
+            evidence_score=max(c.score for c in facts),
+            answerer=answerer,
+            warnings=warnings,
+            support=support,
+        )
 
 
 def _invalid_warning(invalid: int) -> list[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
@@ -61,7 +62,7 @@ class GgufChatModel(BaseChatModel):
 
     def _messages(self, messages: list[BaseMessage]) -> list[dict]:
         system = "\n\n".join(str(m.content) for m in messages if isinstance(m, SystemMessage))
-        out = []
+        out: list[dict] = []
         for m in messages:
             if isinstance(m, SystemMessage):
                 continue
@@ -72,12 +73,20 @@ class GgufChatModel(BaseChatModel):
             out.append({"role": role, "content": content})
         return out
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         with self._lock:  # one llama.cpp context: one generation at a time
             parts = self._llama.create_chat_completion(
-                messages=self._messages(messages), stream=True, stop=stop,
-                max_tokens=self.max_tokens, temperature=self.temperature,
+                messages=self._messages(messages),
+                stream=True,
+                stop=stop,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
             )
             try:
                 for part in parts:
@@ -93,7 +102,11 @@ class GgufChatModel(BaseChatModel):
                 if close:
                     close()  # stops generating when the reader stopped listening
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
-

@@ -65,8 +65,7 @@ def echoes_prompt(text: str) -> bool:
     return "<passage" in text or any(" ".join(line.split())[:60] in folded for line in lines)
 
 
-def build_messages(question: str, passages: list[Hit], lang: str,
-                   earlier: str | None = None) -> list[BaseMessage]:
+def build_messages(question: str, passages: list[Hit], lang: str, earlier: str | None = None) -> list[BaseMessage]:
     """The system and user messages for ``question`` over ``passages`` (numbered from 1).
 
     Args:
@@ -77,11 +76,13 @@ def build_messages(question: str, passages: list[Hit], lang: str,
     """
     language = LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["uz-Cyrl"])
     system = SYSTEM_PROMPT.format(language=language, refusal=refusal(lang))
-    body = "\n".join(PASSAGE_TEMPLATE.format(n=n, text=fence(hit.text))
-                     for n, hit in enumerate(passages, start=1))
+    body = "\n".join(PASSAGE_TEMPLATE.format(n=n, text=fence(hit.text)) for n, hit in enumerate(passages, start=1))
     user = USER_TEMPLATE.format(
-        passages_open=PASSAGES_OPEN, passages=body, passages_close=PASSAGES_CLOSE,
+        passages_open=PASSAGES_OPEN,
+        passages=body,
+        passages_close=PASSAGES_CLOSE,
         earlier=EARLIER_QUESTION.format(earlier=fence(earlier)) if earlier else "",
-        question=fence(question), language=language,
+        question=fence(question),
+        language=language,
     )
     return [SystemMessage(content=system), HumanMessage(content=user)]

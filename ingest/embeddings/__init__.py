@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 

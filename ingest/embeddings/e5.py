@@ -8,9 +8,10 @@ shares few words with the text.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -110,10 +111,8 @@ def _return_large_buffers_to_the_os() -> None:
     pages stay resident: a server's memory crept up under load. With the threshold fixed they are
     mapped and unmapped each time. A no-op where the C library has no ``mallopt``.
     """
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
-    except (OSError, AttributeError):
-        pass
 
 
 _M_MMAP_THRESHOLD = -3  # from glibc's malloc.h

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import EmbedderUnavailable
+
 
 class SentenceTransformerEmbeddings(Embeddings):
     """A sentence-transformers model through ``langchain_huggingface.HuggingFaceEmbeddings``."""
@@ -51,7 +52,7 @@ class SentenceTransformerEmbeddings(Embeddings):
     def dim(self) -> int:
         model = self._hf._client
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
+        return int(getter() or 0)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._lock:

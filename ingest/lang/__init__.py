@@ -88,7 +88,8 @@ def detect_language(text: str) -> str:
             return "ru"
         rest = found - ru.DETECTION_WORDS - uz.DETECTION_WORDS
         score_uz = 2 * len(found & uz.DETECTION_WORDS) + sum(
-            1 for w in rest if re.search(uz.DETECTION_SUFFIXES_CYRILLIC, w))
+            1 for w in rest if re.search(uz.DETECTION_SUFFIXES_CYRILLIC, w)
+        )
         score_ru = 2 * len(found & ru.DETECTION_WORDS) + sum(1 for w in rest if re.search(ru.DETECTION_SUFFIXES, w))
         return "ru" if score_ru > score_uz else "uz-Cyrl"
     if _UZ_LATN_MARKS.search(text):

@@ -9,8 +9,9 @@ FUNCTION_WORDS = frozenset(
     "is are was were the a an of to in on at for with by from did does do has have had will would can could be "
     "been it its he she they their this that and or as about into there article author according say said".split()
 )
-DETECTION_WORDS = frozenset("what who whom when where why how which is are was were the a an of to did does do in on"
-                            .split())
+DETECTION_WORDS = frozenset(
+    "what who whom when where why how which is are was were the a an of to did does do in on".split()
+)
 REFERRING = frozenset("he she it its his her they their them there that this those these".split())
 
 # What kind of answer a question asks for, on the lower-cased question.
