@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, SkipValidation
 from rank_bm25 import BM25Okapi
 
@@ -101,6 +102,8 @@ class HybridRetriever(BaseRetriever):
     def model_post_init(self, __context: Any) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+        if isinstance(self.k, bool) or self.k < 1:
+            raise ValueError(f"k must be a whole number of passages, 1 or more, not {self.k!r}")
         store: Store = self.store
         if self.fold:
             corpus = [list(c.tokens) for c in store.chunks]
@@ -127,8 +130,15 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None, k: int | None = None
     ) -> list[Document]:
-        """LangChain's entry (``retriever.invoke(question, k=2)``): the top ``k`` passages as Documents."""
-        return [hit.to_document() for hit in self.search(Query(query), k=k or self.k)]
+        """LangChain's entry (``retriever.invoke(question, k=2)``): the top ``k`` passages as Documents
+        (``k`` given to ``invoke`` wins over the retriever's own)."""
+        return [hit.to_document() for hit in self.search(Query(query), k=k)]
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun | None = None, k: int | None = None
+    ) -> list[Document]:
+        """``await retriever.ainvoke(question, k=2)``: the same, off the event loop (the model blocks)."""
+        return await run_in_executor(None, self._get_relevant_documents, query, k=k)
 
     # -- savol interface -----------------------------------------------------
 
@@ -136,7 +146,9 @@ class HybridRetriever(BaseRetriever):
         """Top ``k`` passages for a :class:`Query` (fusing the follow-up reading when present)."""
         if isinstance(query, str):
             query = Query(query)
-        k = k or self.k
+        k = self.k if k is None else k
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a whole number of passages, 1 or more, not {k!r}")
         texts, embedded = zip(*(query_forms(t) for t in query.texts))
         vectors = self.embedder.embed_queries(list(embedded)) if self.mode != "bm25" else None
         runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
