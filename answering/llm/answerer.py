@@ -10,6 +10,7 @@ than the timeout for a token.
 from __future__ import annotations
 
 import email.utils
+import itertools
 import logging
 import math
 import queue
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from answering.answer import Answer, Citation, ExtractiveAnswerer, refused
 from answering.llm.check import (
@@ -106,6 +108,11 @@ def _short(exc: BaseException, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _failure(state: RetryCallState) -> BaseException | None:
+    """The exception of the attempt tenacity is judging."""
+    return state.outcome.exception() if state.outcome is not None else None
+
+
 def _content_text(content) -> str:
     if isinstance(content, str):
         return content
@@ -176,29 +183,46 @@ class LLMAnswerer:
     # -- generation with retries and timeouts ------------------------------------
 
     def _generate(self, messages) -> Iterator[str]:
-        """The accumulated text after each token; :class:`LLMFailure` when the backend fails."""
-        for attempt in range(self.retries + 1):
-            received = False
-            try:
-                for text in self._watched(messages):
-                    received = True
-                    yield text
-                return
-            except LLMFailure:
-                raise
-            except Exception as exc:  # whatever the backend raises becomes a note, never a traceback
-                reason, retryable = describe_failure(exc, self.timeout)
-                wait = retry_after(exc)
-                if retryable and wait is not None and wait > self.timeout:
-                    # Waiting that long would keep the reader waiting; the quotes are ready now.
-                    reason, retryable = f"{reason}; it asks to wait {wait:g} s", False
-                if retryable and not received and attempt < self.retries:
-                    delay = self.retry_delay if wait is None else wait
-                    log.info("LLM %s: %s; retrying in %.1f s", self.name, reason, delay)
-                    time.sleep(delay)
-                    continue
-                log.warning("LLM %s failed: %s", self.name, reason, exc_info=log.isEnabledFor(logging.DEBUG))
-                raise LLMFailure(reason) from exc
+        """The accumulated text after each token; :class:`LLMFailure` when the backend fails.
+
+        tenacity retries the start of the stream (up to the first token) on 429 and 5xx, waiting
+        what ``Retry-After`` asks or ``retry_delay``; once a token is shown, a failure is final.
+        """
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries + 1),
+            retry=retry_if_exception(lambda exc: self._judge(exc)[1]),
+            wait=lambda state: self._judge(_failure(state))[2],
+            sleep=lambda seconds: time.sleep(seconds),  # looked up when called, so tests can count the waits
+            before_sleep=lambda state: log.info(
+                "LLM %s: %s; retrying in %.1f s", self.name, *self._judge(_failure(state))[::2]
+            ),
+            reraise=True,
+        )
+        try:
+            yield from retrying(self._start, messages)
+        except LLMFailure:
+            raise
+        except Exception as exc:  # whatever the backend raises becomes a note, never a traceback
+            reason = self._judge(exc)[0]
+            log.warning("LLM %s failed: %s", self.name, reason, exc_info=log.isEnabledFor(logging.DEBUG))
+            raise LLMFailure(reason) from exc
+
+    def _start(self, messages) -> Iterator[str]:
+        """The stream, started: its first text already received (so a failure before it can be retried)."""
+        texts = self._watched(messages)
+        first = next(texts, None)
+        return iter(()) if first is None else itertools.chain([first], texts)
+
+    def _judge(self, exc: BaseException | None) -> tuple[str, bool, float]:
+        """Why the backend failed, whether to try again, and how long to wait first."""
+        if exc is None or isinstance(exc, LLMFailure):  # savol's own timeouts: waiting again would not help
+            return (str(exc), False, 0.0)
+        reason, retryable = describe_failure(exc, self.timeout)
+        wait = retry_after(exc)
+        if retryable and wait is not None and wait > self.timeout:
+            # Waiting that long would keep the reader waiting; the quotes are ready now.
+            reason, retryable = f"{reason}; it asks to wait {wait:g} s", False
+        return reason, retryable, self.retry_delay if wait is None else wait
 
     def _watched(self, messages) -> Iterator[str]:
         """Stream in a worker thread, so that no token wait can exceed the timeout."""

@@ -2,7 +2,8 @@
 
 Each backend is imported only when chosen; a missing extra is a one-line install hint.
 Client-side retries are off: :class:`~answering.llm.answerer.LLMAnswerer` retries 429 and
-5xx itself, the same way for every backend, and falls back when they persist.
+5xx with tenacity, the same way for every backend (the openai client's own retries would cover
+one backend only), and falls back when they persist.
 """
 
 from __future__ import annotations
