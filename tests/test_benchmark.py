@@ -142,6 +142,27 @@ def test_bootstrap_interval_brackets_the_figure_and_repeats_exactly():
     assert bootstrap_ci(records) == ci
 
 
+def test_a_figure_some_resamples_cannot_define_gets_no_interval():
+    """One unanswerable question in 30 is missing from about a third of the resamples: its refusal
+    recall has no honest interval, so none is given (the answerable figures still get theirs)."""
+    records = [
+        {
+            "answerable": i > 0,
+            "answer_correct": i % 2 == 0 if i else None,
+            "first_correct": i % 2 == 0,
+            "citation_relevant": [True],
+            "refused": i == 0,
+            "ranking": PERFECT_RANKING,
+            "latency_ms": 1.0,
+            "sentences": 1,
+            "chars": 90,
+        }
+        for i in range(30)
+    ]
+    ci = bootstrap_ci(records)
+    assert "refusal_recall" not in ci and "answer_accuracy" in ci
+
+
 def test_recall_plot_legend_hides_no_line(tmp_path, monkeypatch):
     """Every configuration's line stays readable: the legend covers no point or segment of any line
     (it used to sit in the lower right, over the tutorial's flat 0.39)."""
