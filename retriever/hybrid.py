@@ -34,14 +34,14 @@ from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, Callba
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
-from pydantic import ConfigDict, SkipValidation
-from rank_bm25 import BM25Okapi
+from pydantic import ConfigDict, PrivateAttr, SkipValidation
 
 from ingest.embeddings import Embedder
 from ingest.lang import referring_words, words
 from ingest.store import Store
 from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
 from retriever.hits import Hit
+from retriever.lexical import Lexical
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
@@ -92,7 +92,7 @@ class HybridRetriever(BaseRetriever):
     lexical_weight: float = 1.5
     latent_weight: float = 0.5  # 0 turns the sparse head off
 
-    _bm25: Any = None
+    _bm25: Lexical = PrivateAttr()  # set in model_post_init
     _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
     _latent_terms_seen: int = 0  # one past the highest term id any chunk has
     _latent_vocab: Any = None  # by term id: does some chunk have it
@@ -109,7 +109,7 @@ class HybridRetriever(BaseRetriever):
             corpus = [list(c.tokens) for c in store.chunks]
         else:
             corpus = [lexical_tokens(c.text, fold=False) for c in store.chunks]
-        self._bm25 = BM25Okapi([toks or ["\x00"] for toks in corpus])
+        self._bm25 = Lexical(corpus)
         self._vocab = frozenset(t for toks in corpus for t in toks)
         terms = [c.latent_terms for c in store.chunks if c.latent_terms is not None]
         if self.latent_weight and store.chunks and len(terms) == len(store.chunks) and self.embedder.has_latent_terms:
@@ -203,7 +203,7 @@ class HybridRetriever(BaseRetriever):
         n = len(self.store.chunks)
         tokens = self.lexical_tokens(text)
         coverage = self.coverage(tokens)
-        lexical = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32) if tokens else np.zeros(n)
+        lexical = self._bm25.scores(tokens)
         lexical_scaled = lexical / lexical.max() if lexical.max() > 0 else np.zeros(n)
         if vector is None:
             return {
