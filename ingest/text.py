@@ -19,6 +19,7 @@ Three layers, each keeping what a reader sees apart from what the machine matche
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -94,15 +95,37 @@ def normalize(text: str) -> str:
     return fold_confusables(unicodedata.normalize("NFC", text)).translate(_APOSTROPHES)
 
 
+# alifbo converts a text one whitespace-separated piece at a time (its output for a text is the
+# pieces' outputs joined: tests/test_text.py checks it on the whole article and every dataset), and an
+# article repeats its words, so each piece is converted once per process. Ingest spent ~5 s here.
+_PIECES = re.compile(r"\S+|\s+")
+PIECE_CACHE = 1 << 16  # distinct words kept (a few MB); the article has ~3k
+
+
+@functools.lru_cache(maxsize=PIECE_CACHE)
+def _search_key_piece(piece: str) -> str:
+    return alifbo.fold_search_key(piece)
+
+
+@functools.lru_cache(maxsize=PIECE_CACHE)
+def _uzbek_latin_piece(piece: str) -> str:
+    return alifbo.to_old_latin(alifbo.from_cyrillic(piece).text).text
+
+
+def search_key(text: str) -> str:
+    """``alifbo.fold_search_key(text)``, converted piece by piece through a cache."""
+    return "".join(_search_key_piece(piece) for piece in _PIECES.findall(text))
+
+
 def match_key(text: str, fold: bool = True) -> str:
     """Canonical key for comparing strings across scripts and spellings."""
     text = normalize(strip_invisible(text))
-    return alifbo.fold_search_key(text) if fold else text.lower()
+    return search_key(text) if fold else text.lower()
 
 
 def uzbek_latin(text: str) -> str:
     """Uzbek text in Cyrillic, old or new Latin, written in the old (apostrophe) Latin spelling."""
-    return alifbo.to_old_latin(alifbo.from_cyrillic(text).text).text
+    return "".join(_uzbek_latin_piece(piece) for piece in _PIECES.findall(text))
 
 
 def embedding_text(text: str, language: str | None = None) -> str:

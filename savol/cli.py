@@ -83,7 +83,10 @@ def cmd_ingest(args) -> int:
         if report.removed_files:
             print("Removed from the index: " + ", ".join(report.removed_files))
     else:
-        print(f"Index is up to date ({report.chunks} passages); nothing to embed. {report.index_dir}")
+        print(
+            f"Index is up to date ({report.chunks} passages, checked in {report.seconds:.2f} s); "
+            f"nothing to embed. {report.index_dir}"
+        )
     return 0
 
 

@@ -64,3 +64,37 @@ def test_uzbek_reaches_the_embedder_in_one_latin_spelling():
 def test_russian_and_english_reach_the_embedder_unchanged():
     for text, lang in [("Кто является премьер-министром Японии?", "ru"), ("Who is Yoriko Kawaguchi?", "en")]:
         assert embedding_text(text, lang) == text
+
+
+def _texts_to_convert() -> list[str]:
+    """The whole article, each of its lines and sentences, and every question and answer in the datasets,
+    as they come and as the index normalises them, plus spellings that could depend on their neighbours."""
+    import json
+
+    from ingest.corpus import list_corpus, read_source
+    from ingest.settings import PROJECT_ROOT
+    from ingest.split import split_sentences
+
+    texts = ["ЎЗБЕКИСТОН ВА ҚОЗОҒИСТОН", "Е. Ёқубов, ЕИ ва ЮНЕСКО", "  Цех  ва\tцентр\n\nЪ ё ", "O‘zbekiston – o'z", ""]
+    for path in list_corpus(PROJECT_ROOT / "corpus"):
+        source = read_source(path)
+        texts += [source.text, *source.text.splitlines(), *(s.text for s in split_sentences(source))]
+    for path in sorted((PROJECT_ROOT / "eval").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            texts += [item["question"], *item.get("answers", []), *item.get("evidence", [])]
+    return texts + [normalize(strip_invisible(t)) for t in texts]
+
+
+def test_cached_alifbo_is_alifbo():
+    """The per-word caches change nothing: the article, its sentences and every dataset's questions get
+    exactly what alifbo gives the whole text at once (ingest and answers stay byte-identical)."""
+    import alifbo
+
+    from ingest.text import search_key
+
+    texts = _texts_to_convert()
+    assert len(texts) > 2000
+    for text in texts:
+        assert search_key(text) == alifbo.fold_search_key(text), text
+        assert uzbek_latin(text) == alifbo.to_old_latin(alifbo.from_cyrillic(text).text).text, text
