@@ -119,7 +119,7 @@ def duplicate_lines(report: dict) -> list[str]:
         "| config | questions | n | R@1 | R@5 | answer acc | "
         + " | ".join(LANGS)
         + " | refusal rec | off-topic refused | false refusals |",
-        "|---|" + "---|" * (9 + len(LANGS)),
+        "|---|" + "---|" * (8 + len(LANGS)),
     ]
     for name, m in report["metrics"].items():
         rest = m.get("non_duplicates") or {}
