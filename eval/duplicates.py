@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.dataset import LANGS, Item, load_dataset
+from eval.dataset import LANGS, DatasetError, Item, load_dataset
 from eval.metrics import summarize
 from ingest.settings import PROJECT_ROOT
 from ingest.text import match_key
@@ -86,6 +86,8 @@ class Training:
     def load(cls, paths=TRAINING_SETS) -> Training:
         items, files = [], []
         for path in paths:
+            if not Path(path).is_file():
+                raise DatasetError(f"Training set {path} does not exist; pass --training FILE ...")
             for item in load_dataset(path):
                 items.append(item)
                 files.append(Path(path).name)

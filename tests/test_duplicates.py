@@ -13,6 +13,19 @@ def _item(question: str, lang: str = "ru", history: tuple[str, ...] = ()) -> Ite
     return Item("x-1", lang, question, (), (), False, history)
 
 
+def test_a_missing_training_set_is_one_clear_line(tmp_path, capsys):
+    """`savol eval --training` with a file that is not there stops before any index is built."""
+    from eval.benchmark import main
+
+    dataset = tmp_path / "one.jsonl"
+    dataset.write_text(
+        '{"id": "a", "lang": "en", "question": "Hi?", "answers": [], "evidence": [], "answerable": false}\n'
+    )
+    assert main(["--dataset", str(dataset), "--training", str(tmp_path / "gone.jsonl"), "--config", "bm25"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("savol eval: Training set") and "gone.jsonl does not exist; pass --training" in err
+
+
 def test_folding_meets_cyrillic_and_latin_spellings():
     """One question typed in Cyrillic and in Latin Uzbek is one folded text (the plain fold keeps them apart)."""
     latin = "JOGMEC vakolatxonasi Qozog'istonning qaysi shahrida ochiladi?"
