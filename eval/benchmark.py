@@ -33,6 +33,7 @@ from pathlib import Path
 
 from answering.llm.check import MARKER
 from eval.dataset import LANGS, Item, load_dataset
+from eval.duplicates import TRAINING_SETS, Training, Twin, duplicates_report, find_twins, non_duplicate_summary
 from eval.metrics import (
     K_MAX,
     answer_correct,
@@ -43,6 +44,7 @@ from eval.metrics import (
 )
 from eval.report import markdown_table, plot_recall
 from eval.tutorial import TutorialConfig, st_available
+from ingest.embeddings import get_embedder
 from ingest.errors import SavolError
 from ingest.settings import PROJECT_ROOT, Settings, add_llm_arguments, configure_runtime
 
@@ -169,12 +171,15 @@ def run_benchmark(
     base: Settings | None = None,
     notes: list[str] | None = None,
     trained: set[tuple] | None = None,
+    twins: dict[str, Twin] | None = None,
 ) -> dict:
     """Run ``configs`` on ``items``; returns ``{"metrics": ..., "questions": [...], "notes": [...]}``.
 
     ``trained`` (``(question, history)`` pairs, :func:`trained_keys`): the questions the reranker was
     trained on. When the dataset mixes them with others, the others are also summarised alone under
     ``not_trained_on``; the share that was trained on is reported either way.
+    ``twins`` (:func:`eval.duplicates.find_twins`): the questions that near-duplicate a training
+    question; every configuration is also summarised without them under ``non_duplicates``.
     """
     base = base or Settings.from_env()
     notes = notes if notes is not None else []
@@ -222,6 +227,7 @@ def run_benchmark(
                 "by_lang": by_lang,
                 "follow_ups": summarize(follow_ups) if follow_ups else None,
                 "not_trained_on": summarize([r for r in records if r["id"] in unseen]) if unseen else None,
+                "non_duplicates": non_duplicate_summary(records, twins) if twins is not None else None,
                 "trained_on_share": seen_share,
                 "ci95": bootstrap_ci(records),
                 "ingest_s": config.ingest_s,
@@ -262,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--plot", type=Path, help="draw Recall@k per configuration to this PNG")
     parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default ./corpus)")
+    parser.add_argument(
+        "--training",
+        type=Path,
+        nargs="+",
+        default=list(TRAINING_SETS),
+        metavar="FILE",
+        help="training sets whose near-duplicates are flagged and also left out "
+        "(default: eval/qa.jsonl eval/qa_train.jsonl eval/qa_dev.jsonl)",
+    )
     add_llm_arguments(parser)  # for the llm config
     return parser
 
@@ -281,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
                 "(pip install torch==2.13.0 && pip install -e '.[st]')"
             )
         base = Settings.from_args(args)
-        report = run_benchmark(items, configs, base, notes, trained=trained_keys(base.reranker))
+        training = Training.load(args.training)
+        twins = find_twins(items, args.dataset, training, get_embedder(base.embedder))
+        report = run_benchmark(items, configs, base, notes, trained=trained_keys(base.reranker), twins=twins)
+        report["duplicates"] = duplicates_report(items, twins, training)
     except SavolError as exc:
         print(f"savol eval: {exc}", file=sys.stderr)
         return 1

@@ -86,6 +86,7 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
         n = next(iter(unseen.values()))["n"]
         lines += ["", f"The {n} questions the reranker was not trained on:", "", *header]
         lines += [f"| {name} | " + " | ".join(_fmt(o.get(m)) for m in CI_METRICS) + " |" for name, o in unseen.items()]
+    lines += duplicate_lines(report)
     if "llm" in report["metrics"]:
         o = report["metrics"]["llm"]["overall"]
         lines += [
@@ -101,6 +102,50 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
     for note in report["notes"]:
         lines.append(f"\nNote: {note}")
     return "\n".join(lines)
+
+
+def duplicate_lines(report: dict) -> list[str]:
+    """Each configuration's figures on all questions and on those without a training twin, side by
+    side, then the flagged questions with their twins."""
+    dups = report.get("duplicates")
+    if not dups:
+        return []
+    lines = [
+        "",
+        f"Near-duplicates of a training question ({', '.join(dups['training'])}): {dups['flagged']} of {dups['of']} "
+        f"(folded-text ratio > {dups['ratio_above']}: {dups['by_text']}; e5 cosine > {dups['cosine_above']}: "
+        f"{dups['by_e5']}). Each configuration on all questions and on the rest:",
+        "",
+        "| config | questions | n | R@1 | R@5 | answer acc | "
+        + " | ".join(LANGS)
+        + " | refusal rec | off-topic refused | false refusals |",
+        "|---|" + "---|" * (8 + len(LANGS)),
+    ]
+    for name, m in report["metrics"].items():
+        rest = m.get("non_duplicates") or {}
+        for label, o, by_lang in (
+            ("all", m["overall"], m["by_lang"]),
+            ("non-duplicates", rest.get("overall"), rest.get("by_lang", {})),
+        ):
+            o = o or {}
+            cells = [o.get("n", 0), *(_fmt(o.get(k)) for k in ("recall@1", "recall@5", "answer_accuracy"))]
+            cells += [_fmt(by_lang.get(lang, {}).get("answer_accuracy")) for lang in LANGS]
+            cells += [_fmt(o.get(k)) for k in ("refusal_recall", "off_topic_refusal", "false_refusal_rate")]
+            lines.append(f"| {name} | {label} | " + " | ".join(str(c) for c in cells) + " |")
+    if dups["questions"]:
+        header = "| question | lang | text | training twin | its text | ratio | cosine | by |"
+        lines += ["", header, "|---|" + "---|" * 7]
+        for q in dups["questions"]:
+            t = q["twin"]
+            lines.append(
+                f"| {q['id']} | {q['lang']} | {_cell(q['question'])} | {t['id']} ({t['file']}) | "
+                f"{_cell(t['question'])} | {t['ratio']:.2f} | {_fmt(t['cosine'], 2)} | {' + '.join(t['by'])} |"
+            )
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def plot_recall(report: dict, path: Path) -> None:

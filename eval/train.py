@@ -15,6 +15,9 @@
    while keeping answers to ``--max-sentences`` on average.
 
 The weights, the threshold and the cross-validated figures go to one JSON file (no pickle).
+The figures are given twice: with folds drawn by question (those the weights are chosen
+with) and with folds grouped by gold paragraph (:mod:`eval.grouped`: no paragraph's questions
+on both sides), which says how much of the first is memorised.
 The untouched test sets (eval/qa_test.jsonl, eval/qa_holdout.jsonl) are never read here.
 """
 
@@ -31,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from eval.dataset import Item, load_dataset
+from eval.gold import Corpus
+from eval.grouped import grouped_folds
 from eval.metrics import answer_correct, relevant
 from ingest.errors import SavolError
 from ingest.lang import LANGS
@@ -122,9 +127,13 @@ def train(
     folds: int = FOLDS,
     max_false_refusals: float = MAX_FALSE_REFUSALS,
     max_mean_sentences: float = MAX_MEAN_SENTENCES,
+    splits: list[np.ndarray] | None = None,
 ) -> tuple[RerankerWeights, dict]:
-    """Fit both models on ``records`` (from :func:`collect`); returns the weights and the out-of-fold figures."""
-    splits = _folds(len(records), folds)
+    """Fit both models on ``records`` (from :func:`collect`); returns the weights and the out-of-fold figures.
+
+    ``splits``: the test folds (record indexes); by default ``folds`` drawn at random by question.
+    """
+    splits = splits if splits is not None else _folds(len(records), folds)
     # 1. sentence model, out of fold by question
     for test in splits:
         model = _fit_sentence(_rest(records, test))
@@ -263,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             settings, _ = build_settings(base, Path(tmp))
             app = Savol(settings, rerank=False)
             records = collect(app, items)
+            grouped_splits = grouped_folds(records, Corpus(settings.corpus_dir), args.folds)
+            _, grouped = train(records, app.reranker.builder, splits=grouped_splits)
+            # Last, so that what the weights are fitted on is left by the by-question folds.
             weights, figures = train(records, app.reranker.builder, folds=args.folds)
             weights.embedder = app.embedder.id
     except (SavolError, ImportError) as exc:
@@ -278,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         "trained_on": [_shown(p) for p in args.dataset],
         "questions": len(items),
         "cross_validated": figures,
+        "cross_validated_grouped": grouped,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "command": "python -m eval.train " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
@@ -286,9 +299,34 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"python -m eval.train: cannot write {output} ({exc.strerror}); pass --output FILE.", file=sys.stderr)
         return 1
-    print(json.dumps(figures, indent=1))
+    print(side_by_side(figures, grouped))
     print(f"threshold {weights.threshold:.4f}, second-sentence margin {weights.second_margin:.2f}; wrote {output}")
     return 0
+
+
+FIGURES = (
+    ("answer acc", "answer_accuracy"),
+    ("first-sentence acc", "first_sentence_accuracy"),
+    ("R@1", "recall@1"),
+    ("sentences", "mean_sentences"),
+    ("false refusals", "false_refusals"),
+    ("refusal rec", "refusal_recall"),
+    ("off-topic refused", "off_topic_refused"),
+)
+
+
+def side_by_side(by_question: dict, by_paragraph: dict) -> str:
+    """The two cross-validated figures as a markdown table, one row per way of drawing the folds."""
+    langs = [lang for lang in LANGS if lang in by_question["by_lang_answer_accuracy"]]
+    lines = [
+        "| folds | " + " | ".join(label for label, _ in FIGURES) + " | " + " / ".join(langs) + " answer acc |",
+        "|---|" + "---|" * (len(FIGURES) + 1),
+    ]
+    for name, figures in (("by question", by_question), ("grouped by gold paragraph", by_paragraph)):
+        cells = ["—" if figures.get(key) is None else f"{figures[key]:.3f}" for _, key in FIGURES]
+        per_lang = " / ".join(f"{figures['by_lang_answer_accuracy'].get(lang, float('nan')):.3f}" for lang in langs)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {per_lang} |")
+    return "\n".join(lines)
 
 
 def _at_least_two(value: str) -> int:

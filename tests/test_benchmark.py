@@ -94,6 +94,14 @@ def test_eval_command_writes_report_table_and_plot(tmp_path, settings, monkeypat
     assert report["metrics"]["hybrid"]["trained_on_share"] == 4 / 6
     assert "The 2 questions the reranker was not trained on" in report["table"]
     assert "67% of these questions trained the reranker (the hybrid and llm configurations)" in report["table"]
+    # The four copied from qa.jsonl are near-duplicates of a training question: flagged with their
+    # twin, and every figure is also given without them.
+    assert report["duplicates"]["flagged"] == 4 and report["duplicates"]["by_text"] == 4
+    assert {q["id"]: q["twin"]["id"] for q in report["duplicates"]["questions"]} == {i.id: i.id for i in seen}
+    rest = report["metrics"]["hybrid"]["non_duplicates"]
+    assert rest["overall"]["n"] == 2 and set(rest["by_lang"]) == {"en", "uz-Latn"}
+    assert "Near-duplicates of a training question (qa.jsonl, qa_train.jsonl, qa_dev.jsonl): 4 of 6" in report["table"]
+    assert "| hybrid | non-duplicates | 2 |" in report["table"]
     overall = report["metrics"]["hybrid"]["overall"]
     assert {"first_sentence_accuracy", "mean_sentences", "mean_chars"} <= set(overall)
     low, high = report["metrics"]["hybrid"]["ci95"]["recall@5"]

@@ -153,4 +153,33 @@ def test_training_writes_weights_the_reranker_reads(tmp_path, monkeypatch, capsy
     weights = RerankerWeights.load(out)
     assert weights.about["questions"] == 50 and weights.about["trained_on"] == [str(small)]
     assert "first_sentence_accuracy" in weights.about["cross_validated"]
-    assert "wrote" in capsys.readouterr().out
+    assert "first_sentence_accuracy" in weights.about["cross_validated_grouped"]
+    printed = capsys.readouterr().out
+    assert "| by question |" in printed and "| grouped by gold paragraph |" in printed and "wrote" in printed
+
+
+def test_grouped_folds_keep_each_paragraphs_questions_together():
+    """No gold paragraph's questions sit in both a training and a test fold; an unanswerable
+    question goes with its top passage's paragraph, and every fold holds some."""
+    from types import SimpleNamespace
+
+    from eval.dataset import load_dataset
+    from eval.gold import Corpus
+    from eval.grouped import grouped_folds, paragraph_group
+
+    corpus = Corpus(PROJECT_ROOT / "corpus")
+    items = load_dataset(PROJECT_ROOT / "eval" / "qa_train.jsonl")
+    records = [
+        {"item": item, "hits": [SimpleNamespace(passage=SimpleNamespace(source="article.txt", paragraph=n % 40))]}
+        for n, item in enumerate(items)
+    ]
+    folds = grouped_folds(records, corpus, 5)
+    assert sorted(i for fold in folds for i in fold) == list(range(len(records)))
+    fold_of = {}
+    for number, fold in enumerate(folds):
+        for i in fold:
+            assert fold_of.setdefault(paragraph_group(records[i], corpus), number) == number
+        assert any(not records[i]["item"].answerable for i in fold)
+    n, unanswerable = next((n, r) for n, r in enumerate(records) if not r["item"].answerable)
+    assert paragraph_group(unanswerable, corpus) == ("article.txt", n % 40)
+    assert len(fold_of) > 20  # the answerable questions' own paragraphs
