@@ -304,6 +304,7 @@ def launch_options(settings: Settings) -> dict:
         "enable_monitoring": False,
         "mcp_server": False,
         "pwa": False,
+        "footer_links": [],  # "Use via API · Built with Gradio · Settings": English, and nothing a reader needs
         "run_history": False,
         "state_session_capacity": MAX_SESSIONS,
         "app_kwargs": {"middleware": middleware()},
