@@ -13,6 +13,7 @@ from ingest.settings import configure_runtime
 
 if __name__ == "__main__":
     configure_runtime()  # before FAISS and the e5 engine load OpenMP
+    print("savol: starting the chat page…", file=sys.stderr, flush=True)  # loading Gradio takes seconds
 
 from page.app import build_app, main, respond
 

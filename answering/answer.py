@@ -117,6 +117,7 @@ class Answer:
                     "text": h.text,
                     "score": round(h.score, 6),
                     "paragraph": h.passage.paragraph,
+                    "paragraphs": list(h.passage.paragraphs),  # a passage may span several; a quote has one
                 }
                 | ({"relevance": round(h.relevance, 6)} if h.relevance is not None else {})
                 for i, h in enumerate(self.retrieved, start=1)

@@ -120,14 +120,10 @@ class Settings:
 
 def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     """``--corpus``, ``--index`` and ``--embedder``, read by :meth:`Settings.from_args`."""
+    parser.add_argument("--corpus", metavar="DIR", help=f"corpus folder ({help_default('corpus_dir')})")
+    parser.add_argument("--index", metavar="DIR", help=f"index folder ({help_default('index_dir')})")
     parser.add_argument(
-        "--corpus", metavar="DIR", help=f"corpus folder (env SAVOL_CORPUS; default {_shown(_default_corpus())})"
-    )
-    parser.add_argument(
-        "--index", metavar="DIR", help=f"index folder (env SAVOL_INDEX; default {_shown(_default_state() / 'index')})"
-    )
-    parser.add_argument(
-        "--embedder", metavar="SPEC", help=f"{DEFAULT_EMBEDDER} (default) or st:MODEL_NAME_OR_PATH (env SAVOL_EMBEDDER)"
+        "--embedder", metavar="SPEC", help=f"{DEFAULT_EMBEDDER} or st:MODEL_NAME_OR_PATH ({help_default('embedder')})"
     )
 
 
@@ -136,19 +132,36 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--llm",
         metavar="SPEC",
-        help="answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH (env SAVOL_LLM; default: extractive)",
+        help=f"answer with an LLM: ollama:MODEL, openai:MODEL or gguf:PATH ({help_default('llm', 'extractive')})",
     )
     parser.add_argument(
         "--llm-timeout",
         type=float,
         metavar="S",
         help=f"seconds to wait for the LLM's first token and between tokens, then quote instead "
-        f"(env SAVOL_LLM_TIMEOUT; default {LLM_TIMEOUT_S:g})",
+        f"({help_default('llm_timeout')})",
     )
 
 
-def _shown(path: Path) -> str:
-    """``path`` as a reader would type it: relative to the current folder when inside it."""
+def help_default(name: str, unset: str = "") -> str:
+    """What setting ``name`` is when its flag is not given, as ``--help`` says it: the value of its
+    ``SAVOL_*`` variable when that is set, else the built-in default (``unset`` when that is None)."""
+    var, parse = next((v, parse) for v, (n, parse) in _ENV.items() if n == name)
+    raw = os.environ.get(var)
+    if raw:
+        return f"default {_shown(Path(raw) if parse is _path_env else raw)}, from {var}"
+    value = getattr(Settings(), name)
+    return f"default {_shown(value) if value is not None else unset}; env {var}"
+
+
+def _shown(value) -> str:
+    """A default as a reader would type it: a path relative to the current folder when inside it,
+    else absolute; a number without a trailing .0."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if not isinstance(value, Path):
+        return str(value)
+    path = value.expanduser().absolute()
     try:
         return str(path.relative_to(Path.cwd())) or "."
     except ValueError:

@@ -24,7 +24,9 @@ from answering.errors import BadQuestion
 from answering.question import clean_question
 from ingest.corpus import list_corpus, read_source
 from ingest.errors import SavolError
+from ingest.progress import progress_bar
 from ingest.settings import Settings
+from ingest.store import current_version
 from ingest.text import mark_surrogates
 from page.assets import CSS, HEAD, PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
@@ -304,6 +306,7 @@ def launch_options(settings: Settings) -> dict:
         "enable_monitoring": False,
         "mcp_server": False,
         "pwa": False,
+        "footer_links": [],  # "Use via API · Built with Gradio · Settings": English, and nothing a reader needs
         "run_history": False,
         "state_session_capacity": MAX_SESSIONS,
         "app_kwargs": {"middleware": middleware()},
@@ -311,15 +314,27 @@ def launch_options(settings: Settings) -> dict:
 
 
 def main(settings: Settings | None = None) -> int:
-    """Build the index if missing, then serve the page until interrupted; the exit code."""
+    """Build the index if missing, then serve the page until interrupted; the exit code. Each slow
+    step says so on stderr (the index build with a progress bar), and then the page's address."""
+
+    def say(line: str) -> None:
+        print(f"savol: {line}", file=sys.stderr, flush=True)
+
     try:
         settings = settings or Settings.from_env()
         options = launch_options(settings)  # a bad SAVOL_AUTH fails before any model loads
         app = Savol(settings)
-        if app.ensure_index() is not None:
-            print(f"savol: built the index in {settings.index_dir}", file=sys.stderr)
+        if current_version(settings.index_dir) is None:
+            say(f"no index yet: building it from {settings.corpus_dir} (first run only)…")
+        report = app.ensure_index(progress=progress_bar("building the index"))
+        if report is not None:
+            say(f"built the index in {settings.index_dir} ({report.seconds:.0f} s)")
+        say("loading the model and the index…")
         app.warm_up()
-        build_app(app).launch(**options)
+        demo = build_app(app)
+        demo.launch(**options, quiet=True, prevent_thread_lock=True)  # quiet: no share-link hint
+        say(f"the chat page is at {demo.local_url} (Ctrl+C stops it)")
+        demo.block_thread()
     except SavolError as exc:
         print(f"savol: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,10 @@ HEAD = (
 
 # What the script does, all in the browser:
 # - a click on a marker or source card asks the server for the passage in context (`trigger`),
-#   in the page's language; when it arrives, it is scrolled into view if it is off-screen;
+#   in the page's language; when it arrives, its heading and quote are scrolled into view if
+#   they are off-screen, and its back link returns to the marker;
+# - Gradio's own chat buttons (Clear, Copy message, Like, Dislike) are relabelled in the page's
+#   language (aria-label and tooltip);
 # - the server says the reader's language with `lang` on the context panel; the page's own
 #   labels, <html lang> and the tab title follow it (the rest is served in that language);
 # - a question sent while an answer is being written waits in the box (the event's
@@ -43,11 +46,20 @@ const perFrame = (fn) => {
     requestAnimationFrame(() => { queued = false; fn(); });
   };
 };
+// Gradio's own chat buttons say English; the page's text tables say what they do.
+const GRADIO_LABELS = {'Clear': 'clear', 'Copy message': 'copy', 'Like': 'like', 'Dislike': 'dislike'};
 const relabel = () => {
   const t = text();
   document.querySelectorAll('#savol-chat [data-testid="user"], #savol-chat [data-testid="bot"]').forEach((m) => {
     const label = (m.dataset.testid === 'user' ? t.you : t.bot) + ': ' + shownText(m);
     if (m.getAttribute('aria-label') !== label) m.setAttribute('aria-label', label);
+  });
+  document.querySelectorAll('#savol-chat button[aria-label]').forEach((b) => {
+    const key = GRADIO_LABELS[b.getAttribute('aria-label')] || b.dataset.savolLabel;
+    if (!key) return;
+    b.dataset.savolLabel = key;
+    if (b.getAttribute('aria-label') !== t[key]) b.setAttribute('aria-label', t[key]);
+    if (b.title !== t[key]) b.title = t[key];
   });
 };
 const setLang = (lang) => {
@@ -62,17 +74,37 @@ const setLang = (lang) => {
   if (label && label.lastChild) label.lastChild.textContent = ' ' + t.examples;
   relabel();
 };
+// The panel's heading comes into view at the top (it stays there: it is sticky), then the
+// quote, if it is still off-screen, just below it.
 const showPanel = () => {
   setLang(element.querySelector('[lang]')?.getAttribute('lang'));
   if (!window.savolScrollToPassage) return;
   window.savolScrollToPassage = false;
-  const focus = element.querySelector('.savol-focus') || element;
-  const top = focus.getBoundingClientRect().top;
-  if (top < 0 || top > window.innerHeight * 0.6) focus.scrollIntoView({block: 'start'});
+  const head = element.querySelector('.savol-panel-head') || element;
+  const top = head.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight * 0.6) head.scrollIntoView({block: 'start'});
+  const quote = element.querySelector('.savol-focus mark') || element.querySelector('.savol-focus');
+  if (!quote) return;
+  const below = head.getBoundingClientRect().bottom;
+  const r = quote.getBoundingClientRect();
+  if (r.top < below || r.bottom > window.innerHeight) window.scrollBy(0, r.top - below - 24);
 };
-window.savolCite = (cite) => {
+// A marker (or source card) opens its passage; the panel's back link returns to that marker.
+window.savolCite = (cite, from) => {
   window.savolScrollToPassage = true;
+  const answers = [...document.querySelectorAll('#savol-chat [data-testid="bot"]')];
+  window.savolFrom = {cite: cite, answer: answers.indexOf(from?.closest('[data-testid="bot"]'))};
   trigger('click', {cite: cite, lang: document.documentElement.lang});
+};
+const backToAnswer = () => {
+  const from = window.savolFrom || {};
+  const answer = document.querySelectorAll('#savol-chat [data-testid="bot"]')[from.answer];
+  const marker = answer && [...answer.querySelectorAll('a[href^="#cite-"]')]
+    .find((a) => a.getAttribute('href') === '#' + from.cite);
+  const target = marker || answer || document.querySelector('#savol-chat');
+  if (!target) return;
+  target.scrollIntoView({block: 'center'});
+  if (marker) marker.focus({preventScroll: true});
 };
 watch('value', showPanel);
 showPanel();
@@ -89,12 +121,18 @@ if (!window.savolListening) {
       }
       return;
     }
+    if (event.target.closest('a.savol-back')) {
+      event.preventDefault();
+      event.stopPropagation();
+      backToAnswer();
+      return;
+    }
     const link = event.target.closest('a[href^="#cite-"]')
       || event.target.closest('.savol-src')?.querySelector('a[href^="#cite-"]');
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
-    window.savolCite(link.getAttribute('href').slice(1));
+    window.savolCite(link.getAttribute('href').slice(1), link);
   }, true);
   const sending = (event) => {
     const box = document.querySelector('#savol-box textarea');
@@ -172,10 +210,26 @@ CSS = """
 #savol-chat .savol-src-head a { font-weight: 400; font-size: .85rem; }
 .savol-src .savol-title { display: block; font-size: .8rem; opacity: .75; }
 .savol-passage, .savol-around, .savol-focus { overflow-wrap: anywhere; margin: .4rem 0 0; }
-.savol-panel h3 { font-size: 1rem; margin: 0 0 .5rem; }
+/* The panel's heading and back link stay in view while the passage scrolls under them. */
+#savol-context { overflow: visible !important; }
+.savol-panel-head { position: sticky; top: 0; z-index: 2; background: var(--body-background-fill);
+                    display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: baseline;
+                    padding: .35rem 0; margin: 0 0 .25rem; border-bottom: 1px solid var(--border-color-primary); }
+.savol-panel-head h3 { font-size: 1rem; margin: 0; }
+.savol-back { color: var(--color-accent); white-space: nowrap; font-size: .9rem; }
+.savol-focus .savol-pn { color: var(--color-accent); font-weight: 600; margin-right: .35rem; }
 .savol-hint { color: var(--body-text-color-subdued); margin: .25rem 0; }
 .savol-around { white-space: pre-line; opacity: .72; font-size: .92rem; }
 .savol-focus { white-space: pre-line; border-left: 3px solid var(--color-accent); padding-left: .6rem; }
 .savol-panel mark, .savol-src mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
 .savol-queued { margin: .25rem 0; color: var(--body-text-color-subdued); font-size: .9rem; }
+/* Before the first question the chat is empty: it takes no room, so on a phone the question box
+   and the examples are on screen on arrival. Gradio shows .placeholder-content in an empty chat. */
+#savol-chat:has(.placeholder-content) { display: none !important; }
+/* Gradio's "scroll down" button floats over the messages (and a source card's quote): the chat
+   scrolls by hand. */
+#savol-chat .scroll-down-button-container { display: none !important; }
+@media (max-width: 640px) {
+  #savol-chat { height: min(52vh, 640px) !important; }
+}
 """

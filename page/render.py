@@ -5,6 +5,7 @@ or the reader is escaped here. The words are in :mod:`page.text`, style and scri
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from urllib.parse import urlparse
@@ -12,6 +13,7 @@ from urllib.parse import urlparse
 from answering.answer import Answer
 from ingest.corpus import SourceFile, dateline_outlet
 from ingest.lang import detect_language
+from ingest.records import Passage
 from ingest.store import Store
 from page.text import DEFAULT_LANG, TEXTS, page_lang, page_text
 
@@ -117,7 +119,7 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
     if result.refused:
         heading = t.closest
         for hit in result.retrieved[:CLOSEST_SHOWN]:
-            label = t.paragraph.format(hit.passage.paragraph)
+            label = t.paragraph.format(paragraph_numbers(hit.passage.paragraphs))
             labels.append(label)
             cards.append(_card(label, _cite_ref(hit.id, []), hit.text, [], t, hit.passage.title if titles else ""))
     else:
@@ -128,7 +130,7 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
         for n, group in sorted(by_n.items()):
             spans = [(c.quote_start, c.quote_end) for c in group if c.quote]
             first = group[0]
-            label = f"[{n}] {t.paragraph.format(first.paragraph)}"
+            label = f"[{n}] {t.paragraph.format(paragraph_numbers(c.paragraph for c in group))}"
             labels.append(label)
             cards.append(
                 _card(label, _cite_ref(first.chunk_id, spans), first.text, spans, t, first.title if titles else "")
@@ -151,7 +153,10 @@ def context_hint(lang: str) -> str:
 
 
 def context_html(store: Store, cite: str, lang: str = DEFAULT_LANG) -> str:
-    """A passage between its neighbours in the article, its quotes marked; ``cite`` as in the links."""
+    """A passage between its neighbours in the article, its quotes marked, each of its paragraphs
+    numbered; ``cite`` as in the links. The heading names the quoted sentences' paragraphs (the
+    number their answer and ``savol ask`` give), or the passage's when nothing is quoted, and
+    links back to the answer."""
     lang = page_lang(lang)
     t = TEXTS[lang]
     match = _CITE.match(cite or "")
@@ -168,15 +173,53 @@ def context_html(store: Store, cite: str, lang: str = DEFAULT_LANG) -> str:
         # Chunks may overlap by a sentence: show only what comes before this passage.
         before = prev.text[: max(0, chunk.start - prev.start)].strip()
         parts.append(f'<p class="savol-around">{html.escape(before)}</p>' if before else "")
-    parts.append(f'<p class="savol-focus">{_highlight(chunk.text, spans)}</p>')
+    parts.append(f'<p class="savol-focus">{_numbered(chunk, spans)}</p>')
     nxt = store.chunks[i + 1] if i + 1 < len(store.chunks) else None
     if nxt and nxt.source == chunk.source:
         after = nxt.text[max(0, chunk.end - nxt.start) :].strip()
         parts.append(f'<p class="savol-around">{html.escape(after)}</p>' if after else "")
-    paragraphs = chunk.paragraphs
-    where = t.paragraph.format(paragraphs[0] if len(paragraphs) == 1 else f"{paragraphs[0]}–{paragraphs[-1]}")
+    quoted = [p for p in (_paragraph_at(chunk, s) for s, e in spans if 0 <= s < e <= len(chunk.text)) if p]
+    where = t.paragraph.format(paragraph_numbers(quoted or chunk.paragraphs))
     heading = html.escape(f"{t.in_context}: {where}")
-    return f'<div class="savol-panel" lang="{lang}"><h3>{heading}</h3>{"".join(parts)}</div>'
+    back = f'<a class="savol-back" href="#savol-chat">↑ {html.escape(t.back)}</a>'
+    head = f'<div class="savol-panel-head"><h3>{heading}</h3>{back}</div>'
+    return f'<div class="savol-panel" lang="{lang}">{head}{"".join(parts)}</div>'
+
+
+def paragraph_numbers(numbers) -> str:
+    """Paragraph numbers as a reader writes them: "41", "40–42", or "41, 43"."""
+    shown = sorted(set(numbers))
+    if len(shown) > 1 and shown == list(range(shown[0], shown[-1] + 1)):
+        return f"{shown[0]}–{shown[-1]}"
+    return ", ".join(str(n) for n in shown)
+
+
+def _line_starts(chunk: Passage) -> list[int] | None:
+    """Where each of the passage's paragraphs starts in its text (one line each), or None when the
+    lines do not match its paragraphs."""
+    starts = [0] + [m.end() for m in re.finditer("\n", chunk.text)]
+    return starts if len(starts) == len(chunk.paragraphs) else None
+
+
+def _paragraph_at(chunk: Passage, offset: int) -> int | None:
+    """The paragraph holding ``chunk.text[offset]``."""
+    starts = _line_starts(chunk)
+    if starts is None:
+        return chunk.paragraph if len(chunk.paragraphs) == 1 else None
+    return chunk.paragraphs[bisect.bisect_right(starts, offset) - 1]
+
+
+def _numbered(chunk: Passage, spans: list[tuple[int, int]]) -> str:
+    """The passage as HTML, quotes marked, each paragraph after its number (as in the whole article)."""
+    starts = _line_starts(chunk)
+    if starts is None:
+        return _highlight(chunk.text, spans)
+    ends = [s - 1 for s in starts[1:]] + [len(chunk.text)]
+    lines = []
+    for number, start, end in zip(chunk.paragraphs, starts, ends):
+        inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+        lines.append(f'<span class="savol-pn">{number}</span>{_highlight(chunk.text[start:end], inside)}')
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- the header and the article

@@ -28,6 +28,7 @@ class PageText:
     paragraph: str  # a passage's paragraph number
     open: str  # a source card's link to the passage in context
     in_context: str  # the context panel's heading
+    back: str  # the context panel's link back to the answer
     context_hint: str  # the context panel before anything is opened
     gone: str  # a marker whose passage is no longer indexed
     queued: str  # a question sent while an answer is being written
@@ -43,6 +44,10 @@ class PageText:
     index_broken: str
     unexpected: str
     feedback_failed: str
+    clear: str  # Gradio's own buttons, relabelled by the page script: the chat's "Clear",
+    copy: str  # each message's "Copy message",
+    like: str  # and the votes under an answer
+    dislike: str
     thousands: str  # digit group separator for {length} and {limit}
 
     def reason(self, code: str, **values: int) -> str | None:
@@ -75,6 +80,10 @@ class PageText:
             "index_broken",
             "unexpected",
             "feedback_failed",
+            "clear",
+            "copy",
+            "like",
+            "dislike",
         )
         return {k: v for k, v in asdict(self).items() if k in keys}
 
@@ -94,6 +103,7 @@ TEXTS = {
         paragraph="{}-хатбоши",
         open="Матн ичида кўриш",
         in_context="Матн ичида",
+        back="Жавобга қайтиш",
         context_hint="[1] белгисини ёки манбани босинг: парча мақоладаги қўшни хатбошилари билан шу ерда очилади.",
         gone="Бу парча энди индексда йўқ (мақола қайта индексланган); саволни қайта беринг.",
         queued="Жавоб ҳали ёзилмоқда: саволингиз у тугагач юборилади.",
@@ -110,6 +120,10 @@ TEXTS = {
         "Администратор «savol ingest --rebuild» буйруғини ишга туширсин.",
         unexpected="Кутилмаган хато юз берди; саволни қайта юборинг.",
         feedback_failed="Фикрингиз сақланмади; саҳифа ишлашда давом этади.",
+        clear="Суҳбатни тозалаш",
+        copy="Нусха олиш",
+        like="Фойдали",
+        dislike="Фойдасиз",
         thousands="\u00a0",
     ),
     "uz-Latn": PageText(
@@ -126,6 +140,7 @@ TEXTS = {
         paragraph="{}-xatboshi",
         open="Matn ichida koʻrish",
         in_context="Matn ichida",
+        back="Javobga qaytish",
         context_hint=(
             "[1] belgisini yoki manbani bosing: parcha maqoladagi qoʻshni xatboshilari bilan shu yerda ochiladi."
         ),
@@ -144,6 +159,10 @@ TEXTS = {
         "Administrator «savol ingest --rebuild» buyrugʻini ishga tushirsin.",
         unexpected="Kutilmagan xato yuz berdi; savolni qayta yuboring.",
         feedback_failed="Fikringiz saqlanmadi; sahifa ishlashda davom etadi.",
+        clear="Suhbatni tozalash",
+        copy="Nusxa olish",
+        like="Foydali",
+        dislike="Foydasiz",
         thousands="\u00a0",
     ),
     "ru": PageText(
@@ -160,6 +179,7 @@ TEXTS = {
         paragraph="абзац {}",
         open="Показать в тексте",
         in_context="В тексте",
+        back="Назад к ответу",
         context_hint="Нажмите на метку [1] или на источник: фрагмент откроется здесь вместе с соседними абзацами.",
         gone="Этого фрагмента больше нет в индексе (статья переиндексирована); задайте вопрос снова.",
         queued="Ответ ещё пишется: ваш вопрос будет отправлен, когда он закончится.",
@@ -176,6 +196,10 @@ TEXTS = {
         "Администратору нужно выполнить «savol ingest --rebuild».",
         unexpected="Произошла непредвиденная ошибка; отправьте вопрос ещё раз.",
         feedback_failed="Ваш отзыв не сохранён; страница продолжает работать.",
+        clear="Очистить чат",
+        copy="Копировать",
+        like="Полезно",
+        dislike="Бесполезно",
         thousands="\u00a0",
     ),
     "en": PageText(
@@ -192,6 +216,7 @@ TEXTS = {
         paragraph="paragraph {}",
         open="Show in context",
         in_context="In context",
+        back="Back to the answer",
         context_hint="Tap a [1] marker or a source: the passage opens here between its neighbouring paragraphs.",
         gone="This passage is no longer in the index (the article was re-indexed); ask the question again.",
         queued="An answer is still being written: your question will be sent when it is done.",
@@ -207,6 +232,10 @@ TEXTS = {
         index_broken="Cannot answer: the index is not working. Ask the operator to run «savol ingest --rebuild».",
         unexpected="Something unexpected went wrong; send the question again.",
         feedback_failed="Your feedback could not be saved; the page keeps working.",
+        clear="Clear the chat",
+        copy="Copy",
+        like="Helpful",
+        dislike="Not helpful",
         thousands=",",
     ),
 }

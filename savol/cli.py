@@ -10,12 +10,18 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from answering.errors import BadQuestion
 from ingest.errors import SavolError
-from ingest.settings import Settings, add_index_arguments, add_llm_arguments, configure_runtime
+from ingest.progress import progress_bar
+from ingest.settings import Settings, add_index_arguments, add_llm_arguments, configure_runtime, help_default
+
+if TYPE_CHECKING:
+    from answering.answer import Answer
 
 EXIT_ERROR = 1
+SNIPPET_CHARS = 160  # of each closest passage printed under a refusal
 EXIT_INTERRUPTED = 130
 
 
@@ -33,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question ('-' reads one question per line from stdin)")
     add_index_arguments(ask)
     ask.add_argument("question", help="the question, or - for batch mode")
-    ask.add_argument("--k", type=int, metavar="N", help="passages the answer may cite (default 3)")
+    ask.add_argument("--k", type=int, metavar="N", help=f"passages the answer may cite (default {Settings().k})")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (one object per line)")
     ask.add_argument(
         "--history", action="append", metavar="TURN", help="an earlier question, for follow-ups (repeatable)"
@@ -42,29 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="open the chat page")
     add_index_arguments(serve)
-    serve.add_argument("--host", help="address to bind (env SAVOL_HOST; default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
+    serve.add_argument("--host", help=f"address to bind ({help_default('host')})")
+    serve.add_argument("--port", type=int, help=f"port ({help_default('port')})")
     add_llm_arguments(serve)
 
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
-
-
-def _progress_bar(desc: str):
-    def start(total: int):
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
-
-        def advance(n: int) -> None:
-            bar.update(n)
-            if bar.n >= bar.total:
-                bar.close()
-
-        return advance
-
-    return start
 
 
 def cmd_ingest(args) -> int:
@@ -73,7 +63,7 @@ def cmd_ingest(args) -> int:
     from ingest.index import build_index
 
     settings = Settings.from_args(args)
-    progress = None if args.quiet else _progress_bar("embedding")
+    progress = None if args.quiet else progress_bar("embedding")
     report = build_index(settings, get_embedder(settings.embedder), rebuild=args.rebuild, progress=progress)
     if report.changed:
         print(
@@ -90,26 +80,38 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def _print_answer(result, as_json: bool) -> None:
+def _print_answer(result: Answer, as_json: bool) -> None:
+    """The answer, then its sources under one heading per article, in the reader's language: the
+    cited paragraphs (the quoted sentences' own), or a refusal's closest passages."""
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
         return
+    from page.render import CLOSEST_SHOWN, paragraph_numbers
+    from page.text import page_text
+
+    t = page_text(result.lang)
     print(result.answer)
-    shown = result.citations or []
+    by_article: dict[tuple[str, str], list[str]] = {}
     if result.refused:
-        print("\nЭнг яқин парчалар / closest passages:")
-        for doc in result.retrieved[:3]:
-            print(f"  - §{doc.passage.paragraph}: {doc.text[:160].replace(chr(10), ' ')}…")
+        heading = t.closest
+        for hit in result.retrieved[:CLOSEST_SHOWN]:
+            where = t.paragraph.format(paragraph_numbers(hit.passage.paragraphs))
+            snippet = " ".join(hit.text.split())
+            snippet = snippet if len(snippet) <= SNIPPET_CHARS else snippet[:SNIPPET_CHARS] + "…"
+            by_article.setdefault((hit.passage.title, hit.passage.date), []).append(f"  - {where}: {snippet}")
     else:
-        print()
-        seen = set()
-        for c in shown:
-            if c.n in seen:
-                continue
-            seen.add(c.n)
-            print(f"[{c.n}] {c.title} ({c.date}), §{c.paragraph}")
+        heading = t.sources
+        by_n: dict[int, list] = {}
+        for c in result.citations:
+            by_n.setdefault(c.n, []).append(c)
+        for n, group in by_n.items():
+            where = t.paragraph.format(paragraph_numbers(c.paragraph for c in group))
+            by_article.setdefault((group[0].title, group[0].date), []).append(f"  [{n}] {where}")
+    for (title, date), lines in by_article.items():
+        print(f"\n{heading}: {title} ({date})")
+        print("\n".join(lines))
     for warning in result.warnings:
-        print(f"Note: {warning}")
+        print(f"{t.note}: {warning}")
 
 
 def _check_llm(settings: Settings) -> Settings:
@@ -125,14 +127,15 @@ def cmd_ask(args) -> int:
     from answering.chain import Savol
 
     app = Savol(_check_llm(Settings.from_args(args)))
-    app.ensure_index(progress=_progress_bar("building the index"))
+    app.ensure_index(progress=progress_bar("building the index"))
     if args.question != "-":
         result = app.ask(args.question, history=args.history)
         _print_answer(result, args.json)
         return 0
-    failed = 0
+    failed = total = 0
     limit = app.settings.max_question_chars * 4 + 2  # UTF-8 takes at most 4 bytes a character
     for number, (line, whole) in enumerate(_stdin_lines(sys.stdin.buffer, limit), start=1):
+        total = number
         try:
             if not whole:
                 raise BadQuestion(
@@ -153,7 +156,8 @@ def cmd_ask(args) -> int:
             continue
         _print_answer(result, args.json)
     if failed:
-        print(f"savol: {failed} question(s) could not be answered; see the error objects above.", file=sys.stderr)
+        where = 'the objects with an "error" key on standard output' if args.json else 'the "line N: …" messages above'
+        print(f"savol: {failed} of {total} line(s) could not be answered; the reasons are in {where}.", file=sys.stderr)
         return EXIT_ERROR
     return 0
 

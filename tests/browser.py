@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,13 +23,25 @@ PHONE = {"width": 390, "height": 844}
 SIZES = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
 ANSWER_TIMEOUT_MS = 30_000
 
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium (apt-get install chromium)"
-)
+MISSING = f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium)"
+# CI sets this (.ci/run): there a missing Chromium fails the browser tests instead of skipping them.
+REQUIRE = "SAVOL_REQUIRE_BROWSER"
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+def skip_reason(chromium: Path = CHROMIUM, env: Mapping[str, str] = os.environ) -> str | None:
+    """Why the browser tests are skipped here, or None when they run: they are skipped only when
+    Chromium is missing and ``SAVOL_REQUIRE_BROWSER`` is unset."""
+    return MISSING if not chromium.exists() and not env.get(REQUIRE) else None
+
+
+needs_chromium = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")
+
+
+def launch(playwright, chromium: Path = CHROMIUM):
+    """Debian's Chromium under Playwright; a missing one fails the test, naming the fix."""
+    if not chromium.exists():
+        pytest.fail(f"{MISSING}; {REQUIRE} is set, so the browser tests must run", pytrace=False)
+    return playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
 
 
 def open_page(browser, url: str, size: dict = DESKTOP, outside: list | None = None):

@@ -133,7 +133,7 @@ def test_intro_once_and_plain_text_labels(browser, url, app, tmp_path):
         '#savol-chat [data-testid="user"], #savol-chat [data-testid="bot"]')].map(e => e.getAttribute('aria-label'))""")
     assert labels == [f"{t.you}: {QUESTION}", f"{t.bot}: {expected}"]
     bot_messages(page).last.hover()
-    page.locator('#savol-chat button[aria-label="Copy message"]').last.click()
+    page.locator(f'#savol-chat button[aria-label="{t.copy}"]').last.click()
     assert page.evaluate("navigator.clipboard.readText()") == expected
     screenshot(page, tmp_path, "labels.png")
     context.close()
@@ -182,7 +182,7 @@ def test_like_button_records_the_vote(browser, url, app):
     before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     page = open_page(browser, url)
     ask(page, QUESTION)
-    page.get_by_label("Like", exact=True).last.click()
+    page.get_by_label(TEXTS["uz-Cyrl"].like, exact=True).last.click()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []

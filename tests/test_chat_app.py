@@ -5,8 +5,13 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import gradio as gr
 import pytest
@@ -14,6 +19,7 @@ from gradio_client.exceptions import AppError
 
 import page.app as page_app
 from answering.answer import Answer, Citation
+from eval.load import free_port
 from ingest.corpus import read_source
 from ingest.errors import SavolError
 from page import render
@@ -315,3 +321,25 @@ def test_launch_options_are_safe_by_default(app):
     assert page_app.launch_options(replace(app.settings, auth="ann:pw"))["auth"] == ("ann", "pw")
     with pytest.raises(SavolError):
         page_app.launch_options(replace(app.settings, auth="ann"))
+
+
+def test_chat_app_says_what_it_is_doing_while_it_builds_the_index(tmp_path):
+    """`python chat_app.py` on a first run is never silent: it says it is building the index, shows
+    a progress bar, then gives the page's address; no Gradio share-link hint."""
+    port = free_port()
+    env = dict(os.environ, SAVOL_INDEX=str(tmp_path / "fresh"), SAVOL_PORT=str(port), PYTHONIOENCODING="utf-8")
+    script = Path(page_app.__file__).resolve().parent.parent / "chat_app.py"
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = b""
+    try:
+        deadline = time.monotonic() + 300
+        while b"the chat page is at" not in err and proc.poll() is None and time.monotonic() < deadline:
+            err += proc.stderr.read1(4096)
+    finally:
+        proc.terminate()
+        out, rest = proc.communicate(timeout=30)
+    text = (err + rest).decode("utf-8", "replace")
+    assert text.startswith("savol: starting the chat page")
+    assert "no index yet: building it from" in text and "building the index:" in text  # the tqdm bar
+    assert f"the chat page is at http://127.0.0.1:{port}" in text
+    assert "share=True" not in text + out.decode("utf-8", "replace")

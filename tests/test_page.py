@@ -188,7 +188,8 @@ def test_passage_in_context_speaks_the_reader_language(app):
     """The context panel's heading and paragraph label are in the language the page shows."""
     chunk = app.store.chunks[5]
     shown = render.context_html(app.store, f"cite-{chunk.id}", "en")
-    assert f"{TEXTS['en'].in_context}: {TEXTS['en'].paragraph.format(chunk.paragraph)}" in shown
+    where = TEXTS["en"].paragraph.format(render.paragraph_numbers(chunk.paragraphs))  # nothing quoted: all it covers
+    assert f"{TEXTS['en'].in_context}: {where}" in shown
     assert 'lang="en"' in shown
 
 
@@ -258,3 +259,25 @@ def test_page_config_carries_the_article_and_the_link(url, article_path):
     assert status == 200 and 'href="https://kazinform.kz/uz/"' in text
     count = len(read_source(article_path).paragraphs)
     assert f'savol-p-{count}"' in text and f'savol-p-{count + 1}"' not in text
+
+
+def test_panel_names_the_quoted_sentence_paragraph(app):
+    """A passage covering §40–42 opened from a quote in §41 is headed §41, the number its answer
+    gives, and each of its paragraphs is shown after its own number."""
+    result = app.ask("Кто губернатор Токио?")
+    c = result.citations[0]
+    chunk = next(p for p in app.store.chunks if p.id == c.chunk_id)
+    assert len(chunk.paragraphs) > 1 and c.paragraph in chunk.paragraphs
+    shown = render.context_html(app.store, f"cite-{c.chunk_id}-{c.quote_start}-{c.quote_end}", "en")
+    assert f"<h3>{TEXTS['en'].in_context}: {TEXTS['en'].paragraph.format(c.paragraph)}</h3>" in shown
+    numbered = re.findall(r'<span class="savol-pn">(\d+)</span>', shown)
+    assert numbered == [str(n) for n in chunk.paragraphs]
+    assert re.search(rf'<span class="savol-pn">{c.paragraph}</span>[^\n]*<mark>', shown)
+
+
+@pytest.mark.parametrize(
+    "numbers, shown", [([41], "41"), ([40, 41, 42], "40–42"), ([43, 41, 41], "41, 43"), ((7, 8), "7–8")]
+)
+def test_paragraph_numbers_read_as_written(numbers, shown):
+    """One number, a run, or a list: never "41–41", never out of order."""
+    assert render.paragraph_numbers(numbers) == shown
