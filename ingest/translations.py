@@ -131,3 +131,28 @@ def write_translation(
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def untranslated_note(corpus_dir: Path) -> str | None:
+    """One line naming the articles without any translation file, for ``savol ingest`` to print once.
+
+    None when every article has at least one view (or the corpus folder cannot be listed:
+    ingest itself reports that).
+    """
+    from ingest.corpus import list_corpus
+
+    try:
+        articles = list_corpus(corpus_dir)
+    except CorpusError:
+        return None
+    bare = [a.name for a in articles if not any(translation_path(a, lang).is_file() for lang in VIEW_LANGUAGES)]
+    if not bare:
+        return None
+    names = "/".join(LANGUAGE_NAMES[lang] for lang in VIEW_LANGUAGES)
+    shown = (
+        bare[0] if len(bare) == 1 else f"{', '.join(bare[:3])}{' …' if len(bare) > 3 else ''} ({len(bare)} articles)"
+    )
+    return (
+        f"{shown}: no {names} translation; Russian and English questions are matched against the Uzbek text "
+        "(run savol translate --llm SPEC to add them)"
+    )

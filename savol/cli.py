@@ -1,4 +1,4 @@
-"""`savol` command line: ingest, ask, serve, eval.
+"""`savol` command line: ingest, ask, serve, translate, eval.
 
 Library errors become one-line messages here; a traceback is never shown unless
 ``SAVOL_DEBUG=1``.
@@ -14,6 +14,7 @@ import sys
 from answering.errors import BadQuestion
 from ingest.errors import SavolError
 from ingest.settings import Settings, add_index_arguments, add_llm_arguments, configure_runtime
+from savol import translate
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
     add_llm_arguments(serve)
 
+    translate.add_parser(sub)
+
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -71,6 +74,7 @@ def cmd_ingest(args) -> int:
     # Only the ingest modules: an unchanged corpus is checked in well under a second.
     from ingest.embeddings import get_embedder
     from ingest.index import build_index
+    from ingest.translations import untranslated_note
 
     settings = Settings.from_args(args)
     progress = None if args.quiet else _progress_bar("embedding")
@@ -84,6 +88,9 @@ def cmd_ingest(args) -> int:
             print("Removed from the index: " + ", ".join(report.removed_files))
     else:
         print(f"Index is up to date ({report.chunks} passages); nothing to embed. {report.index_dir}")
+    note = untranslated_note(settings.corpus_dir)
+    if note:
+        print(f"Note: {note}")
     return 0
 
 
@@ -190,7 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(command="eval", rest=argv[1:])
     else:
         args = parser.parse_args(argv)
-    handlers = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+    handlers = {
+        "ingest": cmd_ingest,
+        "ask": cmd_ask,
+        "serve": cmd_serve,
+        "eval": cmd_eval,
+        "translate": translate.cmd_translate,
+    }
     try:
         return handlers[args.command](args)
     except SavolError as exc:
