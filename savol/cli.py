@@ -1,4 +1,4 @@
-"""`savol` command line: ingest, ask, serve, eval.
+"""`savol` command line: ingest, ask, serve, translate, eval.
 
 Library errors become one-line messages here; a traceback is never shown unless
 ``SAVOL_DEBUG=1``.
@@ -16,6 +16,7 @@ from answering.errors import BadQuestion
 from ingest.errors import SavolError
 from ingest.progress import progress_bar
 from ingest.settings import Settings, add_index_arguments, add_llm_arguments, configure_runtime, help_default
+from savol import translate
 
 if TYPE_CHECKING:
     from answering.answer import Answer
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help=f"port ({help_default('port')})")
     add_llm_arguments(serve)
 
+    translate.add_parser(sub)
+
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -61,6 +64,7 @@ def cmd_ingest(args) -> int:
     # Only the ingest modules: an unchanged corpus is checked in well under a second.
     from ingest.embeddings import get_embedder
     from ingest.index import build_index
+    from ingest.translations import untranslated_note
 
     settings = Settings.from_args(args)
     progress = None if args.quiet else progress_bar("embedding")
@@ -77,6 +81,9 @@ def cmd_ingest(args) -> int:
             f"Index is up to date ({report.chunks} passages, checked in {report.seconds:.2f} s); "
             f"nothing to embed. {report.index_dir}"
         )
+    note = untranslated_note(settings.corpus_dir)
+    if note:
+        print(f"Note: {note}")
     return 0
 
 
@@ -197,7 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(command="eval", rest=argv[1:])
     else:
         args = parser.parse_args(argv)
-    handlers = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+    handlers = {
+        "ingest": cmd_ingest,
+        "ask": cmd_ask,
+        "serve": cmd_serve,
+        "eval": cmd_eval,
+        "translate": translate.cmd_translate,
+    }
     try:
         return handlers[args.command](args)
     except SavolError as exc:
