@@ -191,6 +191,7 @@ class Savol:
             fold=self.fold,
             lexical_weight=self.settings.lexical_weight,
             latent_weight=self.settings.latent_weight,
+            use_views=self.settings.views,
         )
 
     def chain(self) -> Runnable:
