@@ -50,10 +50,18 @@ class Citation:
     start: int = 0  # the passage's span in the source file
     end: int = 0
     supported: bool | None = None  # LLM answers: does the quote support the sentence (None: not checked)
+    sentence_id: str = ""  # the quoted sentence's id in the index
+    translation: str | None = None  # the quote in the reader's language, when there is one (answering.reader)
 
     @classmethod
     def from_hit(
-        cls, n: int, hit: Hit, quote: str = "", paragraph: int | None = None, supported: bool | None = None
+        cls,
+        n: int,
+        hit: Hit,
+        quote: str = "",
+        paragraph: int | None = None,
+        supported: bool | None = None,
+        sentence_id: str = "",
     ) -> Citation:
         """The passage of ``hit`` cited as ``[n]``; ``quote`` (when given) is located in its text."""
         passage = hit.passage
@@ -74,6 +82,7 @@ class Citation:
             start=passage.start,
             end=passage.end,
             supported=supported,
+            sentence_id=sentence_id,
         )
 
 
@@ -93,6 +102,8 @@ class Answer:
     answerer: str = "extractive"  # or "llm:SPEC"
     warnings: list[str] = field(default_factory=list)  # shown to the reader as notes
     support: list[bool] = field(default_factory=list)  # LLM answers: per sentence, verified or not
+    translation: str | None = None  # the answer in the reader's language (a translation; markers as in answer)
+    translation_lang: str | None = None
 
     def to_dict(self) -> dict:
         """The JSON object of ``savol ask --json`` and the ``/ask`` endpoint."""
@@ -102,6 +113,8 @@ class Answer:
             "refused": self.refused,
             "lang": self.lang,
             "answerer": self.answerer,
+            "translation": self.translation,
+            "translation_lang": self.translation_lang,
             "citations": [
                 {
                     k: v
@@ -213,7 +226,9 @@ class ExtractiveAnswerer:
         for c in chosen:
             n = numbers.setdefault(c.hit.id, len(numbers) + 1)
             quote = c.sentence.text
-            citations.append(Citation.from_hit(n, c.hit, quote, paragraph=c.sentence.paragraph))
+            citations.append(
+                Citation.from_hit(n, c.hit, quote, paragraph=c.sentence.paragraph, sentence_id=c.sentence.id)
+            )
             sentences.append((quote, n))
         return Answer(
             question,

@@ -21,6 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrou
 from answering.answer import Answer, Answerer, ExtractiveAnswerer
 from answering.llm import LLMAnswerer, SupportChecker, load_chat_model
 from answering.question import clean_history, clean_question
+from answering.reader import Translations
 from ingest.embeddings import Embedder, get_embedder
 from ingest.index import IngestReport, build_index
 from ingest.settings import Settings
@@ -36,12 +37,19 @@ log = logging.getLogger("savol")
 RETRIEVED_SHOWN = 10
 
 
-def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answerer, max_turns: int = 4) -> Runnable:
+def build_chain(
+    retriever: HybridRetriever,
+    reranker: Reranker,
+    answerer: Answerer,
+    max_turns: int = 4,
+    translations: Translations | None = None,
+) -> Runnable:
     """``{"question", "history"}`` -> :class:`Answer`, as a LangChain runnable chain.
 
     The last step is a generator: ``chain.stream`` yields the answer as it grows (per
     sentence for the extractive answerer, per token for an LLM) and ``chain.invoke``
-    returns the last, final one.
+    returns the last, final one. With ``translations``, each answer carries its quotes'
+    translations into the reader's language.
     """
 
     def query(inputs: dict) -> Query:
@@ -64,6 +72,8 @@ def build_chain(retriever: HybridRetriever, reranker: Reranker, answerer: Answer
         # History reaches the chain cleaned (clean_history); a follow-up read its last turn.
         earlier = inputs["history"][-1] if inputs["query"].context else None
         for result in answerer.stream(inputs["question"], inputs["evidence"], earlier=earlier):
+            if translations is not None:
+                result = translations.apply(result)
             inputs["timings_ms"]["answer"] = round((time.perf_counter() - started) * 1000, 2)
             result.timings_ms = inputs["timings_ms"]
             yield result
@@ -191,6 +201,7 @@ class Savol:
             fold=self.fold,
             lexical_weight=self.settings.lexical_weight,
             latent_weight=self.settings.latent_weight,
+            use_views=self.settings.views,
         )
 
     def chain(self) -> Runnable:
@@ -225,7 +236,13 @@ class Savol:
                         timeout=self.settings.llm_timeout,
                         k=self.settings.k,
                     )
-                chain = build_chain(served.retriever, reranker, answerer, self.settings.max_history_turns)
+                chain = build_chain(
+                    served.retriever,
+                    reranker,
+                    answerer,
+                    self.settings.max_history_turns,
+                    Translations(served.store),
+                )
                 self._chain = (served.store.version, chain, reranker)
             return self._chain[1]
 

@@ -12,6 +12,7 @@ Configurations:
                    learned reranker adds
     hybrid-nolatent  hybrid-norerank without the latent terms (the sparse head)
     hybrid-nofold  hybrid-norerank without script folding (Latin questions miss Cyrillic terms)
+    hybrid-noview  hybrid-norerank without the translated views (ru/en questions read the Uzbek only)
     tutorial       the usual LangChain tutorial: RecursiveCharacterTextSplitter(1000, 200),
                    all-MiniLM-L6-v2 via sentence-transformers, FAISS, top-4 (needs [st])
     llm            hybrid retrieval, answers written by the LLM of --llm / SAVOL_LLM and
@@ -56,10 +57,21 @@ SAVOL_CONFIGS = {
     "hybrid-norerank": {"mode": "hybrid", "fold": True, "rerank": False},
     "hybrid-nolatent": {"mode": "hybrid", "fold": True, "rerank": False, "settings": {"latent_weight": 0.0}},
     "hybrid-nofold": {"mode": "hybrid", "fold": False, "rerank": False},
+    "hybrid-noview": {"mode": "hybrid", "fold": True, "rerank": False, "settings": {"views": False}},
     "llm": {"mode": "hybrid", "fold": True},
 }
 MARKERS = re.compile(r"\s*" + MARKER.pattern)  # an answer's [n] markers, left out of its length
-ALL_CONFIGS = ("bm25", "dense", "hybrid-norerank", "hybrid-nolatent", "hybrid-nofold", "hybrid", "tutorial", "llm")
+ALL_CONFIGS = (
+    "bm25",
+    "dense",
+    "hybrid-norerank",
+    "hybrid-nolatent",
+    "hybrid-nofold",
+    "hybrid-noview",
+    "hybrid",
+    "tutorial",
+    "llm",
+)
 
 
 def _peak_rss_mb() -> float:

@@ -25,7 +25,9 @@ from ingest.split import Chunk, Sentence, chunk_sentences, looks_like_heading, s
 from ingest.store import SCHEMA_VERSION, Store, load_store
 from ingest.terms import terms
 from ingest.text import embedding_text, lexical_tokens, normalize
+from ingest.translations import Translation, read_translations
 from ingest.versions import ingest_lock, remove_leftovers, unit_matrix, write_version
+from ingest.views import build_views, view_vectors, write_views
 
 SPLITTER_VERSION = 1
 Progress = Callable[[int], Callable[[int], None]]  # progress(total) -> advance(n)
@@ -90,17 +92,20 @@ def build_index(
     """
     started = time.perf_counter()
     index_dir = Path(settings.index_dir)
-    sources = [
-        read_source(p) for p in list_corpus(settings.corpus_dir)
-    ]  # every file is read before anything is written
+    # Every file and translation is read and checked before anything is written.
+    paths = list_corpus(settings.corpus_dir)
+    sources = [read_source(p) for p in paths]
+    split = {s.name: split_sentences(s) for s in sources}
+    translations = {s.name: read_translations(p, s, split[s.name]) for p, s in zip(paths, sources)}
     params = _chunking_params(settings)
 
     with ingest_lock(index_dir):
         remove_leftovers(index_dir)
         previous = None if rebuild else _previous(index_dir, embedder.id, params)
         old_files = previous.manifest["files"] if previous else {}
-        new_files = {s.name: s.sha256 for s in sources}
-        if previous and {n: f["sha256"] for n, f in old_files.items()} == new_files:
+        new_files = {s.name: _fingerprint(s.sha256, translations[s.name]) for s in sources}
+        old_fingerprints = {n: _fingerprint(f["sha256"], f.get("translations", {})) for n, f in old_files.items()}
+        if previous and old_fingerprints == new_files:
             return IngestReport(
                 index_dir,
                 previous.version,
@@ -123,7 +128,7 @@ def build_index(
                 file_chunks = [c for c in previous.chunks if c.source == source.name]
                 file_sentences = [s for s in previous.sentences.values() if s.source == source.name]
             else:
-                file_chunks, file_sentences = _split(source, language, settings, embedder)
+                file_chunks, file_sentences = _split(source, split[source.name], language, settings, embedder)
             chunks.extend(file_chunks)
             sentences.extend(file_sentences)
             file_meta[source.name] = {
@@ -133,9 +138,15 @@ def build_index(
                 "language": language,
                 "chunks": len(file_chunks),
                 "sentences": len(file_sentences),
+                "translations": {lang: t.sha256 for lang, t in translations[source.name].items()},
             }
         languages = {name: str(meta["language"]) for name, meta in file_meta.items()}
         chunks, vectors, embedded = _embed(chunks, sentences, languages, previous, embedder, progress)
+        old_views = view_vectors(previous.views) if previous else {}
+        views, view_matrices, view_embedded = build_views(
+            [t for by_lang in translations.values() for t in by_lang.values()], embedder, old_views.get
+        )
+        embedded += view_embedded
 
         dim = embedder.dim
         chunk_matrix = unit_matrix([vectors[c.id] for c in chunks], dim)
@@ -149,11 +160,20 @@ def build_index(
             "chunking": params,
             "files": file_meta,
             "counts": {"files": len(sources), "chunks": len(chunks), "sentences": len(sentences)},
+            "views": {lang: len(record["sentence_ids"]) for lang, record in views.items()},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        version = write_version(index_dir, manifest, chunks, sentences, chunk_matrix, sentence_matrix)
+        version = write_version(
+            index_dir,
+            manifest,
+            chunks,
+            sentences,
+            chunk_matrix,
+            sentence_matrix,
+            write_more=lambda folder: write_views(folder, views, view_matrices),
+        )
         removed = sorted(set(old_files) - set(new_files))
-        total = len(chunks) + len(sentences)
+        total = len(chunks) + len(sentences) + sum(len(m) for m in view_matrices.values())
         return IngestReport(
             index_dir,
             version,
@@ -168,11 +188,17 @@ def build_index(
         )
 
 
+def _fingerprint(sha256: str, translations: dict) -> tuple:
+    """What decides whether a file changed: its text and its translations' (``{lang: sha256}`` or
+    ``{lang: Translation}``)."""
+    shas = {lang: t.sha256 if isinstance(t, Translation) else t for lang, t in translations.items()}
+    return sha256, tuple(sorted(shas.items()))
+
+
 def _split(
-    source: SourceFile, language: str, settings: Settings, embedder: Embedder
+    source: SourceFile, split: list[Sentence], language: str, settings: Settings, embedder: Embedder
 ) -> tuple[list[Passage], list[IndexedSentence]]:
     """A changed file's passages and sentences, with their BM25 tokens and content terms."""
-    split = split_sentences(source)
     made = chunk_sentences(
         source,
         split,

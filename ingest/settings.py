@@ -49,6 +49,7 @@ class Settings:
     k: int = 3  # passages the answer may quote and cite
     lexical_weight: float = 1.5  # tuned on eval/qa_dev.jsonl
     latent_weight: float = 0.5  # the embedder's sparse head for low-coverage questions; 0 turns it off
+    views: bool = True  # match Russian and English questions against the article's translation too
     max_question_chars: int = MAX_QUESTION_CHARS
     max_history_turns: int = 4
     # Generative answers: ollama:MODEL, openai:MODEL or gguf:PATH; None keeps the extractive answerer.

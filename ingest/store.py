@@ -22,9 +22,12 @@ import faiss
 
 from ingest.errors import EmbedderMismatch, IndexCorrupt, IndexMissing
 from ingest.records import IndexedSentence, Passage
+from ingest.translations import VIEW_LANGUAGES
+from ingest.views import View, load_views
 
-# 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_text); 3: latent terms; 4: sentence terms (ingest.terms)
-SCHEMA_VERSION = 4
+# 2: Uzbek embedded in Uzbek Latin (ingest.text.embedding_text); 3: latent terms; 4: sentence terms (ingest.terms);
+# 5: translated views (ingest.views)
+SCHEMA_VERSION = 5
 DATA_FILES = ("chunks.faiss", "sentences.faiss", "chunks.json", "sentences.json")
 REBUILD = "rebuild the index with: savol ingest --rebuild"
 
@@ -40,6 +43,7 @@ class Store:
     chunk_index: faiss.Index
     sentence_index: faiss.Index
     sentence_ids: list[str] = field(default_factory=list)
+    views: dict[str, View] = field(default_factory=dict)  # the article in the reader's language, by language
 
     @property
     def embedder_id(self) -> str:
@@ -131,7 +135,15 @@ def load_version(path: Path, embedder_id: str | None = None) -> Store:
             f"not {embedder_id!r}; rebuild it with: savol ingest --rebuild --embedder "
             f"{_spec_from_id(embedder_id)} (or ask with the embedder it was built with)"
         )
-    for name in DATA_FILES:
+    views = manifest.get("views") or {}
+    if (
+        not isinstance(views, dict)
+        or not set(views) <= set(VIEW_LANGUAGES)
+        or not set(DATA_FILES) <= set(manifest["checksums"])
+        or any("/" in n or "\\" in n or n.startswith(".") for n in manifest["checksums"])
+    ):
+        raise IndexCorrupt(f"{path / 'manifest.json'} is not a savol manifest; {rebuild}")
+    for name in manifest["checksums"]:
         file = path / name
         if not file.is_file():
             raise IndexCorrupt(f"Index file {file} is missing; {rebuild}")
@@ -144,7 +156,8 @@ def load_version(path: Path, embedder_id: str | None = None) -> Store:
         ]
         chunk_index = faiss.read_index(str(path / "chunks.faiss"))
         sentence_index = faiss.read_index(str(path / "sentences.faiss"))
-    except (OSError, ValueError, RuntimeError, TypeError, AttributeError):
+        view_by_lang = load_views(path, views, int(manifest.get("dim", 0)))
+    except (OSError, ValueError, RuntimeError, TypeError, AttributeError, KeyError):
         raise IndexCorrupt(f"Index files in {path} cannot be read; {rebuild}") from None
     counts = manifest.get("counts", {})
     if (
@@ -163,6 +176,7 @@ def load_version(path: Path, embedder_id: str | None = None) -> Store:
         chunk_index=chunk_index,
         sentence_index=sentence_index,
         sentence_ids=[s.id for s in sentence_list],
+        views=view_by_lang,
     )
 
 

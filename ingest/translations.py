@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.corpus import SourceFile
 from ingest.errors import CorpusError
+from ingest.records import IndexedSentence
 from ingest.split import Sentence
 from ingest.text import strip_invisible
 
@@ -36,6 +38,7 @@ class Translation:
 
     lang: str
     path: Path
+    source: str  # the article's file name
     sha256: str
     title: str
     texts: dict[str, str]  # sentence id -> its translation ("" where not translated yet)
@@ -58,7 +61,10 @@ def _short(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def read_translation(path: Path, source: SourceFile, sentences: list[Sentence]) -> Translation:
+Sentences = Sequence[Sentence] | Sequence[IndexedSentence]
+
+
+def read_translation(path: Path, source: SourceFile, sentences: Sentences) -> Translation:
     """Read and check ``path`` against its article's title and sentences.
 
     Raises:
@@ -98,13 +104,14 @@ def read_translation(path: Path, source: SourceFile, sentences: list[Sentence]) 
     return Translation(
         lang=lang,
         path=path,
+        source=source.name,
         sha256=hashlib.sha256(raw).hexdigest(),
         title=texts[0],
         texts={s.id: t for s, t in zip(sentences, texts[1:])},
     )
 
 
-def read_translations(article: Path, source: SourceFile, sentences: list[Sentence]) -> dict[str, Translation]:
+def read_translations(article: Path, source: SourceFile, sentences: Sentences) -> dict[str, Translation]:
     """Every translation of ``article`` that exists, by language."""
     found = {}
     for lang in VIEW_LANGUAGES:
@@ -115,7 +122,7 @@ def read_translations(article: Path, source: SourceFile, sentences: list[Sentenc
 
 
 def write_translation(
-    article: Path, lang: str, source: SourceFile, sentences: list[Sentence], title: str, texts: dict[str, str]
+    article: Path, lang: str, source: SourceFile, sentences: Sentences, title: str, texts: dict[str, str]
 ) -> Path:
     """Write ``<name>.<lang>.jsonl`` atomically (a temp file, then a rename): a crash keeps the old one."""
     path = translation_path(article, lang)

@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -61,9 +61,12 @@ def write_version(
     sentences: list[IndexedSentence],
     chunk_matrix: np.ndarray,
     sentence_matrix: np.ndarray,
+    write_more: Callable[[Path], list[str]] | None = None,
 ) -> str:
     """Write a new version (rows of the matrices in the order of ``chunks`` and ``sentences``) and
-    point ``CURRENT`` at it; returns its name. Call under :func:`ingest_lock`."""
+    point ``CURRENT`` at it; returns its name. ``write_more(folder)`` writes further files (the
+    translated views) and returns their names, which the manifest's checksums then cover too.
+    Call under :func:`ingest_lock`."""
     versions = index_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + os.urandom(3).hex()
@@ -74,7 +77,8 @@ def write_version(
         faiss.write_index(_flat_index(sentence_matrix), str(staging / "sentences.faiss"))
         _write_json(staging / "chunks.json", [c.to_json() for c in chunks])
         _write_json(staging / "sentences.json", [s.to_json() for s in sentences])
-        manifest = dict(manifest, checksums={n: sha256_file(staging / n) for n in DATA_FILES})
+        more = write_more(staging) if write_more else []
+        manifest = dict(manifest, checksums={n: sha256_file(staging / n) for n in (*DATA_FILES, *more)})
         _write_json(staging / "manifest.json", manifest)
         for file in staging.iterdir():
             _fsync(file)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest.corpus import dateline_outlet
 from ingest.lang import detect_language
 from ingest.records import IndexedSentence
 from ingest.store import Store
@@ -22,6 +23,7 @@ from retriever.hits import Hit
 
 CANDIDATE_PASSAGES = 8  # the reranker reorders the hybrid top 8 (the answer is in them 97% of the time)
 CROSS_LINGUAL = ("ru", "en")  # questions that share almost no words with an Uzbek article
+ORIGINAL = "original"  # the term space of the article's own text
 
 # Per candidate sentence; the order is the order of the weights in reranker.json.
 SENTENCE_FEATURES = (
@@ -51,6 +53,8 @@ SENTENCE_FEATURES = (
     "quote",  # the sentence is direct speech (starts with a dash)
     "length",  # log of the sentence's words
     "xling",  # the question is Russian or English
+    "viewed",  # the question was matched in its own language's view (terms and cosines read from it)
+    "dateline",  # a "when" question and the article's dateline sentence: the article's date answers it
 )
 # Per question, for the answerability model. "_lz" features are standardised by the question's
 # language (cosines and latent scores run lower for Russian and English questions).
@@ -60,10 +64,12 @@ QUESTION_FEATURES = (
     "max_lat_lz",  # best passage latent-term score
     "lat_below",  # how far it falls below its usual range
     "latent_coverage_lz",  # share of the question's latent-term weight on terms the corpus has
-    "coverage_uz",  # share of an Uzbek question's terms the article has (0 for ru/en)
-    "unknown_uz",  # log(1 + an Uzbek question's terms the article does not have)
+    "coverage_own",  # share of the question's terms the article has in the question's language (0 for
+    # a ru/en question with no view of its language: it shares almost no words with the Uzbek text)
+    "unknown_own",  # log(1 + the question's terms the article does not have, in its language)
     "top_missing",  # idf share of the question's known terms missing from the best passage
     "kind_nowhere",  # none of the three best sentences holds the asked kind of answer
+    "top_kind_miss",  # the best sentence does not hold the asked kind of answer
     "margin",  # the best sentence's lead over the second
     "follow_up",  # the question was read with the previous one
 )
@@ -81,9 +87,9 @@ def answerability_features(base: dict, lang: str, by_language: dict) -> dict:
         out[name + "_lz"] = 0.0 if base[name] is None else (base[name] - mean) / (std or 1.0)
     out["cos_below"] = min(out["max_cos_lz"] + USUAL_RANGE, 0.0)
     out["lat_below"] = min(out["max_lat_lz"] + USUAL_RANGE, 0.0)
-    uzbek = float(not base["xling"])
-    out["coverage_uz"] = base["coverage"] * uzbek
-    out["unknown_uz"] = base["unknown"] * uzbek
+    own = float(not base["xling"] or base["viewed"])
+    out["coverage_own"] = base["coverage"] * own
+    out["unknown_own"] = base["unknown"] * own
     return out
 
 
@@ -100,6 +106,7 @@ class QuestionInfo:
     coverage: float
     keys: set[str] = field(default_factory=set)  # analyzer keys, for "how many X"
     follow_up: bool = False  # read with the previous question
+    space: str = ORIGINAL  # whose terms it is matched with: the original's, or a view's language
 
 
 @dataclass
@@ -118,27 +125,37 @@ class FeatureBuilder:
     def __init__(self, store: Store):
         self.store = store
         self.sentences = store.sentences
-        self._terms = {sid: set(s.terms) for sid, s in store.sentences.items()}
-        self._keys = {sid: [t[2:] for t in s.terms if t.startswith("m:")] for sid, s in store.sentences.items()}
-        df: dict[str, int] = {}
-        for bag in self._terms.values():
-            for t in bag:
-                df[t] = df.get(t, 0) + 1
-        n = max(1, len(self._terms))
-        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
-        self._facts = {
-            sid: (has_number(s.text), has_date(s.text), {t for w in names(s.text) for t in terms(w, "uz-Cyrl")})
-            for sid, s in store.sentences.items()
+        original = {sid: set(s.terms) for sid, s in store.sentences.items()}
+        self._spaces = {
+            ORIGINAL: _Space(original, {sid: _names(s.text, "uz-Cyrl") for sid, s in self.sentences.items()})
         }
+        for lang, view in store.views.items():
+            bags = dict(original)  # an untranslated sentence keeps its original terms
+            bags.update((sid, set(t)) for sid, t in zip(view.sentence_ids, view.terms))
+            named = {sid: _names(text, lang) for sid, text in zip(view.sentence_ids, view.texts)}
+            self._spaces[lang] = _Space(bags, named)
+        self._keys = {sid: [t[2:] for t in s.terms if t.startswith("m:")] for sid, s in store.sentences.items()}
+        self._facts = {sid: (has_number(s.text), has_date(s.text)) for sid, s in store.sentences.items()}
+        first = {}
+        for s in sorted(store.sentences.values(), key=lambda s: (s.source, s.start)):
+            first.setdefault(s.source, s)
+        self._datelines = {s.id for s in first.values() if dateline_outlet(s.text)}
 
-    def question(self, query, lang: str | None = None) -> QuestionInfo:
+    @property
+    def idf(self) -> dict[str, float]:
+        return self._spaces[ORIGINAL].idf
+
+    def question(self, query, lang: str | None = None, view: bool = True) -> QuestionInfo:
         """What the features need of ``query`` (a :class:`~retriever.hybrid.Query`): its terms with
         those of the earlier turn it was read with, and the kind of answer it asks for (its own
-        kind: "Who signed it?" after "When was it signed?" asks for a person)."""
+        kind: "Who signed it?" after "When was it signed?" asks for a person). ``view``: match it with
+        its language's view of the article when there is one (retrieval did)."""
         text = " ".join(query.texts)
         lang = lang or detect_language(query.text)
+        space = lang if view and lang in self._spaces else ORIGINAL
+        idf = self._spaces[space].idf
         bag = set(terms(text, lang))
-        known = [t for t in bag if t in self.idf]
+        known = [t for t in bag if t in idf]
         kind = question_kind(query.text) or (question_kind(query.context) if query.context else None)
         follow_up = query.context is not None
         return QuestionInfo(
@@ -147,14 +164,16 @@ class FeatureBuilder:
             kind=kind,
             terms=bag,
             known=known,
-            weight=sum(self.idf[t] for t in known),
+            weight=sum(idf[t] for t in known),
             coverage=len(known) / len(bag) if bag else 0.0,
             keys={t[2:] for t in bag if t.startswith("m:")},
             follow_up=follow_up,
+            space=space,
         )
 
     def _overlap(self, q: QuestionInfo, bag: set[str]) -> float:
-        return sum(self.idf[t] for t in q.known if t in bag) / q.weight if q.weight else 0.0
+        idf = self._spaces[q.space].idf
+        return sum(idf[t] for t in q.known if t in bag) / q.weight if q.weight else 0.0
 
     def candidates(self, q: QuestionInfo, hits: list[Hit]) -> list[Candidate]:
         """Every non-heading sentence of ``hits`` (the hybrid top passages) with its features."""
@@ -170,6 +189,8 @@ class FeatureBuilder:
         lex_max = max((h.lexical for h in hits), default=0.0) or 1.0
         lat_max = max((h.latent or 0.0 for h in hits), default=0.0) or 1.0
         xling = float(q.lang in CROSS_LINGUAL)
+        viewed = float(q.space != ORIGINAL)
+        space = self._spaces[q.space]
         out = []
         for rank, hit in enumerate(hits):
             ids = hit.passage.sentence_ids
@@ -178,15 +199,18 @@ class FeatureBuilder:
                 sentence = self.sentences.get(sid)
                 if sentence is None or sentence.heading:
                     continue
-                bag = self._terms[sid]
+                bag = space.terms[sid]
                 prev_id = ids[pos - 1] if pos > 0 else ""  # "": no neighbour, no terms, the mean cosine
                 next_id = ids[pos + 1] if pos + 1 < len(ids) else ""
-                window = bag | self._terms.get(prev_id, set()) | self._terms.get(next_id, set())
+                window = bag | space.terms.get(prev_id, set()) | space.terms.get(next_id, set())
                 cos = scores.get(sid, mean)
-                number, date, named = self._facts[sid]
-                new_names = bool(named - q.terms)
+                number, date = self._facts[sid]
+                new_names = bool(space.names.get(sid, set()) - q.terms)
                 kind = q.kind
-                holds = {"number": number, "date": date, "person": new_names, "place": new_names}.get(kind or "")
+                dateline = kind == "date" and sid in self._datelines  # the article's date is the answer
+                holds = {"number": number, "date": date or dateline, "person": new_names, "place": new_names}.get(
+                    kind or ""
+                )
                 ov = self._overlap(q, bag)
                 s_z = (cos - mean) / std
                 lat = (hit.latent or 0.0) / lat_max
@@ -207,8 +231,8 @@ class FeatureBuilder:
                     "ov_cov": ov * q.coverage,
                     "ov_x": ov * xling,
                     "ov_window": self._overlap(q, window),
-                    "prev_ov": self._overlap(q, self._terms.get(prev_id, set())),
-                    "next_ov": self._overlap(q, self._terms.get(next_id, set())),
+                    "prev_ov": self._overlap(q, space.terms.get(prev_id, set())),
+                    "next_ov": self._overlap(q, space.terms.get(next_id, set())),
                     "novelty": len(bag - q.terms) / len(bag) if bag else 0.0,
                     "n_match": math.log1p(sum(1 for t in q.known if t in bag)),
                     "kind_match": float(kind is not None and bool(holds)),
@@ -217,6 +241,8 @@ class FeatureBuilder:
                     "quote": float(sentence.text[:1] in "-–—"),
                     "length": math.log(max(1, len(sentence.text.split()))),
                     "xling": xling,
+                    "viewed": viewed,
+                    "dateline": float(dateline),
                 }
                 out.append(Candidate(sentence, hit, f))
         return out
@@ -229,7 +255,7 @@ class FeatureBuilder:
         top_doc_terms = set()
         if top is not None:
             for sid in top.hit.passage.sentence_ids:
-                top_doc_terms |= self._terms.get(sid, set())
+                top_doc_terms |= self._spaces[q.space].terms.get(sid, set())
         kinds = [c.features["kind_match"] for c in ranked[:3]]
         max_cos = max((c.features["s_cos"] for c in ranked), default=0.0)
         return {
@@ -245,6 +271,26 @@ class FeatureBuilder:
             "unknown": math.log1p(len(q.terms) - len(q.known)),
             "top_missing": 1.0 - self._overlap(q, top_doc_terms) if q.weight else 1.0,
             "kind_nowhere": float(q.kind is not None and not any(kinds)),
+            "top_kind_miss": top.features["kind_miss"] if top is not None else 0.0,
             "xling": float(q.lang in CROSS_LINGUAL),
+            "viewed": float(q.space != ORIGINAL),
             "follow_up": float(q.follow_up),
         }
+
+
+class _Space:
+    """One language's terms of every sentence (the original's, or a view's), their idf and names."""
+
+    def __init__(self, bags: dict[str, set[str]], named: dict[str, set[str]]):
+        self.terms = bags
+        self.names = named
+        df: dict[str, int] = {}
+        for bag in bags.values():
+            for t in bag:
+                df[t] = df.get(t, 0) + 1
+        n = max(1, len(bags))
+        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+
+
+def _names(text: str, lang: str) -> set[str]:
+    return {t for w in names(text) for t in terms(w, lang)}

@@ -26,6 +26,7 @@ class Hit:
     latent_coverage: float | None = None  # share of the question's latent weight the corpus has
     retrieval_rank: int | None = None  # the rank before reranking
     relevance: float | None = None  # the reranker's score of its best sentence
+    view: str | None = None  # the language of the translated view the question was also matched in
 
     @property
     def id(self) -> str:
@@ -56,6 +57,7 @@ class Hit:
             "coverage": self.coverage,
             "latent_coverage": self.latent_coverage,
             "sentence_scores": dict(self.sentence_scores),
+            "view": self.view,
         }
         if self.relevance is not None:
             metadata.update(retrieval_rank=self.retrieval_rank, relevance=self.relevance)

@@ -37,11 +37,12 @@ from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, PrivateAttr, SkipValidation
 
 from ingest.embeddings import Embedder
-from ingest.lang import referring_words, words
+from ingest.lang import detect_language, referring_words, words
 from ingest.store import Store
 from ingest.text import embedding_text, lexical_tokens, normalize, strip_invisible
 from retriever.hits import Hit
 from retriever.lexical import Lexical
+from retriever.views import ORIGINAL_WEIGHT, ViewSearch, sentence_view_score
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
@@ -91,6 +92,7 @@ class HybridRetriever(BaseRetriever):
     fold: bool = True
     lexical_weight: float = 1.5
     latent_weight: float = 0.5  # 0 turns the sparse head off
+    use_views: bool = True  # match ru/en questions against the article's translation (retriever.views)
 
     _bm25: Lexical = PrivateAttr()  # set in model_post_init
     _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
@@ -98,6 +100,7 @@ class HybridRetriever(BaseRetriever):
     _latent_vocab: Any = None  # by term id: does some chunk have it
     _vocab: frozenset[str] = frozenset()
     _chunk_of_sentence: Any = None
+    _views: Any = None  # ViewSearch: the article in the reader's language
 
     def model_post_init(self, __context: Any) -> None:
         if self.mode not in MODES:
@@ -124,6 +127,7 @@ class HybridRetriever(BaseRetriever):
             )
         rows = {sid: i for i, sid in enumerate(store.sentence_ids)}
         self._chunk_of_sentence = [[rows[s] for s in c.sentence_ids if s in rows] for c in store.chunks]
+        self._views = ViewSearch(store)
 
     # -- LangChain interface -------------------------------------------------
 
@@ -150,8 +154,10 @@ class HybridRetriever(BaseRetriever):
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a whole number of passages, 1 or more, not {k!r}")
         texts, embedded = zip(*(query_forms(t) for t in query.texts))
+        lang = detect_language(query.text)
+        view = lang if self.use_views and self._views.covers(lang) else None
         vectors = self.embedder.embed_queries(list(embedded)) if self.mode != "bm25" else None
-        runs = [self._score(t, embedded[i], None if vectors is None else vectors[i]) for i, t in enumerate(texts)]
+        runs = [self._score(t, embedded[i], None if vectors is None else vectors[i], view) for i, t in enumerate(texts)]
         score = np.mean([r["score"] for r in runs], axis=0)
         # Latent terms are read only for questions that share few words with the corpus (one more
         # pass of the model); for the others the reranker gets None.
@@ -180,6 +186,7 @@ class HybridRetriever(BaseRetriever):
                     coverage=float(np.mean([r["coverage"] for r in runs])),
                     sentence_scores=sentence_scores,
                     latent_coverage=latent_coverage,
+                    view=view,
                 )
             )
         return hits
@@ -199,7 +206,7 @@ class HybridRetriever(BaseRetriever):
         distinct = set(tokens)
         return len(distinct & self._vocab) / len(distinct) if distinct else 0.0
 
-    def _score(self, text: str, embedded: str, vector: np.ndarray | None) -> dict:
+    def _score(self, text: str, embedded: str, vector: np.ndarray | None, view: str | None = None) -> dict:
         n = len(self.store.chunks)
         tokens = self.lexical_tokens(text)
         coverage = self.coverage(tokens)
@@ -232,6 +239,16 @@ class HybridRetriever(BaseRetriever):
             if self._latent is not None and coverage < LATENT_MAX_COVERAGE:
                 latent, latent_coverage = self._latent_scores(embedded)
                 score = score + self.latent_weight * (1 - coverage) * _minmax(latent)
+        if view is not None:
+            found = self._views.scores(view, text, vector)
+            weight = 0.0 if self.mode == "dense" else self.lexical_weight
+            per_sentence = sentence_view_score(found, weight)
+            in_view = np.array(
+                [max((per_sentence[r] for r in rows), default=0.0) for rows in self._chunk_of_sentence],
+                dtype=np.float32,
+            )
+            score = _minmax(in_view) + ORIGINAL_WEIGHT * score
+            sentence_cos = np.where(found.cosine > -1.0, found.cosine, sentence_cos)
         return {
             "score": score,
             "dense": dense,

@@ -196,7 +196,7 @@ class Reranker:
         earlier turn) and the question's answerability. ``lang``: the question's language (detected
         from it when None); the answerers read it from ``Evidence.question``."""
         query = Query(query) if isinstance(query, str) else query
-        q = self.builder.question(query, lang)
+        q = self.builder.question(query, lang, view=any(h.view for h in hits))
         candidates = self.builder.candidates(q, hits)
         w = self.weights
         if w is None:
