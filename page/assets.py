@@ -201,6 +201,8 @@ CSS = """
 #savol-chat a[href^="#cite-"] { text-decoration: none; font-weight: 600; white-space: nowrap;
                                 color: var(--color-accent); }
 #savol-chat .savol-sources { margin-top: .5rem; font-size: .9rem; }
+.savol-translation { margin-top: .4rem; padding-left: .6rem; border-left: 3px solid var(--border-color-primary); }
+.savol-translation-label { font-size: .8rem; font-style: italic; color: var(--body-text-color-subdued); }
 #savol-chat .savol-sources > summary { font-weight: 600; }
 .savol-src { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
              padding: .5rem .7rem; margin: .5rem 0 0; cursor: pointer; }

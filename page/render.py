@@ -83,10 +83,21 @@ def answer_markdown(result: Answer, lang: str) -> str:
         group = [c for c in result.citations if c.n == n]
         spans = [(c.quote_start, c.quote_end) for c in group if c.quote and c.supported is not False]
         text = text.replace(f"\\[{n}\\]", f"[\\[{n}\\]](#{_cite_ref(group[0].chunk_id, spans)})")
+    if result.translation:
+        text += "\n\n" + translation_html(result.translation, result.translation_lang or lang, lang)
     if result.warnings:
         note = page_text(lang).note
         text += "\n\n" + "\n".join(f"> {note}: {_md(w)}" for w in result.warnings)
     return text
+
+
+def translation_html(text: str, text_lang: str, lang: str, tag: str = "div") -> str:
+    """A translation, marked as one (its label in the page's language) and tagged with its language."""
+    label = html.escape(page_text(lang).translation)
+    return (
+        f'<{tag} class="savol-translation" lang="{page_lang(text_lang)}">'
+        f'<span class="savol-translation-label">{label}:</span> {html.escape(text)}</{tag}>'
+    )
 
 
 def _excerpt(text: str, spans: list[tuple[int, int]]) -> str:
@@ -101,13 +112,13 @@ def _excerpt(text: str, spans: list[tuple[int, int]]) -> str:
     return ("… " if start else "") + shown + (" …" if end < len(text) else "")
 
 
-def _card(head: str, cite: str, text: str, spans, t, title: str = "") -> str:
+def _card(head: str, cite: str, text: str, spans, t, title: str = "", translated: str = "") -> str:
     title = f'<span class="savol-title">{html.escape(title)}</span>' if title else ""
     passage = _excerpt(text, spans).replace("\n", "<br>")  # one line: Markdown ends an HTML block at a blank one
     return (
         f'<article class="savol-src"><p class="savol-src-head"><strong>{html.escape(head)}</strong>'
         f'<a href="#{html.escape(cite)}">{html.escape(t.open)}</a>{title}</p>'
-        f'<p class="savol-passage">{passage}</p></article>'
+        f'<p class="savol-passage">{passage}</p>{translated}</article>'
     )
 
 
@@ -132,8 +143,18 @@ def sources_html(result: Answer, lang: str, titles: bool = False) -> str:
             first = group[0]
             label = f"[{n}] {t.paragraph.format(paragraph_numbers(c.paragraph for c in group))}"
             labels.append(label)
+            quoted = " ".join(c.translation for c in group if c.translation)
+            translated = translation_html(quoted, result.translation_lang or lang, lang, "p") if quoted else ""
             cards.append(
-                _card(label, _cite_ref(first.chunk_id, spans), first.text, spans, t, first.title if titles else "")
+                _card(
+                    label,
+                    _cite_ref(first.chunk_id, spans),
+                    first.text,
+                    spans,
+                    t,
+                    first.title if titles else "",
+                    translated,
+                )
             )
     if not cards:
         return ""

@@ -36,6 +36,7 @@ class PageText:
     bot: str  # screen readers: an answer
     warning: str  # the title of every notice
     note: str  # an answer's note (the LLM fell back, a sentence unverified)
+    translation: str  # marks the answer's and a quote's translation into the reader's language
     bad_question: str  # a question the page cannot take, then the reason:
     not_text: str
     not_utf8: str
@@ -111,6 +112,7 @@ TEXTS = {
         bot="Жавоб",
         warning="Огоҳлантириш",
         note="Изоҳ",
+        translation="Таржима (savol)",
         bad_question="Савол қабул қилинмади",
         not_text="Савол матн бўлиши керак; мақола ҳақида савол ёзинг.",
         not_utf8="Саволда UTF-8 бўлмаган белгилар бор; уни қайта ёзинг.",
@@ -150,6 +152,7 @@ TEXTS = {
         bot="Javob",
         warning="Ogohlantirish",
         note="Izoh",
+        translation="Lotin yozuvida (savol, alifbo)",
         bad_question="Savol qabul qilinmadi",
         not_text="Savol matn boʻlishi kerak; maqola haqida savol yozing.",
         not_utf8="Savolda UTF-8 boʻlmagan belgilar bor; uni qayta yozing.",
@@ -187,6 +190,7 @@ TEXTS = {
         bot="Ответ",
         warning="Предупреждение",
         note="Примечание",
+        translation="Перевод savol, не Kazinform",
         bad_question="Вопрос не принят",
         not_text="Вопрос должен быть текстом; напишите вопрос о статье.",
         not_utf8="В вопросе есть символы не в UTF-8; наберите его заново.",
@@ -224,6 +228,7 @@ TEXTS = {
         bot="Answer",
         warning="Warning",
         note="Note",
+        translation="Translated by savol, not by Kazinform",
         bad_question="Question not accepted",
         not_text="The question must be text; type a question about the article.",
         not_utf8="The question has characters that are not valid UTF-8; type it again.",

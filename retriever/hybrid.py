@@ -36,6 +36,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, PrivateAttr, SkipValidation
 
+from ingest.dictionary import DictionaryUnavailable, gloss_question
 from ingest.embeddings import Embedder
 from ingest.lang import detect_language, referring_words, words
 from ingest.store import Store
@@ -93,6 +94,7 @@ class HybridRetriever(BaseRetriever):
     lexical_weight: float = 1.5
     latent_weight: float = 0.5  # 0 turns the sparse head off
     use_views: bool = True  # match ru/en questions against the article's translation (retriever.views)
+    gloss_weight: float = 0.5  # English with no English view: BM25 of its words glossed into Uzbek (README)
 
     _bm25: Lexical = PrivateAttr()  # set in model_post_init
     _latent: Any = None  # (term ids, weights, chunk row) of every chunk's latent terms, flattened
@@ -206,11 +208,17 @@ class HybridRetriever(BaseRetriever):
         distinct = set(tokens)
         return len(distinct & self._vocab) / len(distinct) if distinct else 0.0
 
-    def _score(self, text: str, embedded: str, vector: np.ndarray | None, view: str | None = None) -> dict:
+    def _score(
+        self, text: str, embedded: str, vector: np.ndarray | None, view: str | None = None, gloss: bool = False
+    ) -> dict:
         n = len(self.store.chunks)
         tokens = self.lexical_tokens(text)
-        coverage = self.coverage(tokens)
         lexical = self._bm25.scores(tokens)
+        if gloss:  # an English question the article has no English view for: its words in Uzbek
+            glossed = self.lexical_tokens(_gloss(text))
+            lexical = lexical + self.gloss_weight * self._bm25.scores(glossed)
+            tokens = tokens + glossed
+        coverage = self.coverage(tokens)
         lexical_scaled = lexical / lexical.max() if lexical.max() > 0 else np.zeros(n)
         if vector is None:
             return {
@@ -271,6 +279,13 @@ class HybridRetriever(BaseRetriever):
         total = float(weights.sum())
         share = float(weights[known][self._latent_vocab[ids[known]]].sum()) / total if total > 0 else 0.0
         return np.bincount(rows, weights=term_weights * query[term_ids], minlength=len(self.store.chunks)), share
+
+
+def _gloss(text: str) -> str:
+    try:
+        return gloss_question(text)
+    except DictionaryUnavailable:
+        return ""
 
 
 def query_forms(text: str) -> tuple[str, str]:

@@ -98,6 +98,8 @@ def _print_answer(result: Answer, as_json: bool) -> None:
 
     t = page_text(result.lang)
     print(result.answer)
+    if result.translation:
+        print(f"\n{t.translation}: {result.translation}")
     by_article: dict[tuple[str, str], list[str]] = {}
     if result.refused:
         heading = t.closest
