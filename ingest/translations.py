@@ -61,7 +61,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-Sentences = Sequence[Sentence] | Sequence[IndexedSentence]
+Sentences = Sequence[Sentence | IndexedSentence]
 
 
 def read_translation(path: Path, source: SourceFile, sentences: Sentences) -> Translation:

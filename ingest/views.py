@@ -140,7 +140,7 @@ def load_views(folder: Path, languages: dict[str, int], dim: int) -> dict[str, V
 
 def view_vectors(views: dict[str, View]) -> dict[str, np.ndarray]:
     """Every view sentence's vector by :func:`vector_key`, for the next ingest to reuse."""
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for view in views.values():
         if view.index.ntotal:
             matrix = view.index.reconstruct_n(0, view.index.ntotal)

@@ -136,7 +136,7 @@ class FeatureBuilder:
             self._spaces[lang] = _Space(bags, named)
         self._keys = {sid: [t[2:] for t in s.terms if t.startswith("m:")] for sid, s in store.sentences.items()}
         self._facts = {sid: (has_number(s.text), has_date(s.text)) for sid, s in store.sentences.items()}
-        first = {}
+        first: dict[str, IndexedSentence] = {}
         for s in sorted(store.sentences.values(), key=lambda s: (s.source, s.start)):
             first.setdefault(s.source, s)
         self._datelines = {s.id for s in first.values() if dateline_outlet(s.text)}
