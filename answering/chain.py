@@ -71,12 +71,16 @@ def build_chain(
         started = time.perf_counter()
         # History reaches the chain cleaned (clean_history); a follow-up read its last turn.
         earlier = inputs["history"][-1] if inputs["query"].context else None
+        # The translation comes with the final answer: a growing answer only grows at its end.
+        last = None
         for result in answerer.stream(inputs["question"], inputs["evidence"], earlier=earlier):
-            if translations is not None:
-                result = translations.apply(result)
+            if last is not None:
+                yield last
             inputs["timings_ms"]["answer"] = round((time.perf_counter() - started) * 1000, 2)
             result.timings_ms = inputs["timings_ms"]
-            yield result
+            last = result
+        if last is not None:
+            yield translations.apply(last) if translations is not None else last
 
     return (
         RunnablePassthrough.assign(query=RunnableLambda(query))

@@ -98,6 +98,6 @@ def join_queue(url: str, api: str, data: list, session: str = "page-client") -> 
 
 def plain(markdown: str) -> str:
     """The chat's Markdown back to the core's answer text: ``[\\[1\\]](#cite-…)`` -> ``[1]``; the
-    answer's own sources, the HTML block after it, are left out."""
-    answer = markdown.split("\n\n<details", 1)[0]
+    answer's own sources and its translation, the HTML blocks after it, are left out."""
+    answer = markdown.split("\n\n<details", 1)[0].split('\n\n<div class="savol-translation"', 1)[0]
     return re.sub(r"\\(.)", r"\1", _LINK.sub(r"[\1]", answer))

@@ -119,6 +119,9 @@ def test_chat_streams_growing_text(client, app, multi_sentence):
         assert longer.startswith(shorter) and len(longer) > len(shorter)
     assert answers[-1] == answers[-2] == expected.answer
     assert 'class="savol-sources"' in last_text(histories[-1])
+    # A Russian question: savol's translation comes with the final answer, marked as one.
+    assert 'class="savol-translation" lang="ru"' in last_text(histories[-1])
+    assert expected.translation and expected.translation.split(" [")[0] in last_text(histories[-1])
 
 
 def test_follow_up_uses_earlier_user_turns(client):

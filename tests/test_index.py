@@ -77,7 +77,10 @@ def test_manifest_records_what_was_built(built_index):
     assert len(entry["sha256"]) == 64 and entry["date"] == "2025-12-20" and entry["language"] == "uz-Cyrl"
     assert manifest["counts"]["chunks"] > 30 and manifest["counts"]["sentences"] > 100
     assert manifest["latent_terms"] is True
-    assert set(manifest["checksums"]) == set(index_mod.DATA_FILES)
+    views = {"views.json", "view-ru.faiss", "view-en.faiss"}  # the shipped translations (ingest.views)
+    assert set(manifest["checksums"]) == set(index_mod.DATA_FILES) | views
+    assert manifest["views"] == {"ru": manifest["counts"]["sentences"], "en": manifest["counts"]["sentences"]}
+    assert set(entry["translations"]) == {"ru", "en"}
 
 
 def test_unchanged_corpus_embeds_nothing(tmp_path):

@@ -122,7 +122,7 @@ def test_cli_closed_port_prints_the_note_not_a_traceback(built_index):
     )
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode == 0, err
-    assert "Такаичи" in out and "Note: The LLM answer (llm:openai:m) is not shown" in out
+    assert "Такаичи" in out and "The LLM answer (llm:openai:m) is not shown" in out  # under the reader's "Note"
     assert "Traceback" not in out + err
 
 

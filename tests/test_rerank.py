@@ -104,14 +104,7 @@ def test_passages_are_reordered_by_their_best_sentence(app):
     "question",
     [
         "Tell me a joke",
-        pytest.param(
-            "Какой сегодня курс биткоина к доллару?",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: its 'dollar' pulls it to the investment sentences (P 0.32, "
-                "threshold 0.23); no general feature separates it yet",
-            ),
-        ),
+        "Какой сегодня курс биткоина к доллару?",  # refused since it is read in the Russian view (issue 15)
         "Тошкент метрополитени қачон ишга туширилган?",
     ],
 )
