@@ -21,13 +21,14 @@ import gradio as gr
 from answering.answer import Answer
 from answering.chain import Savol
 from answering.errors import BadQuestion
-from answering.question import clean_question
+from answering.question import clean_history, clean_question
 from ingest.corpus import list_corpus, read_source
 from ingest.errors import SavolError
 from ingest.settings import Settings
 from ingest.text import mark_surrogates
 from page.assets import CSS, HEAD, PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
+from page.gradio_internals import lean_sessions
 from page.http import middleware
 from page.render import (
     answer_markdown,
@@ -56,6 +57,9 @@ MAX_TYPED_CHARS = 100_000
 # Messages kept in the chat (100 turns, far past any reading session): a forged
 # 10,000-turn history costs no more to answer than a long real one.
 MAX_SHOWN_MESSAGES = 200
+# Characters kept of each message sent back: a question is at most 2,000 and an answer with its
+# sources ~10,000; a forged 900,000-character message is cut before anything reads or returns it.
+MAX_MESSAGE_CHARS = 20_000
 
 # ---------------------------------------------------------------- chat
 
@@ -84,7 +88,7 @@ def plain_history(history) -> list[dict]:
     messages = []
     for m in history:
         if isinstance(m, dict) and m.get("role") in ("user", "assistant"):
-            text = _text(m.get("content"))
+            text = _text(m.get("content"))[:MAX_MESSAGE_CHARS]
             if text:
                 messages.append({"role": m["role"], "content": text})
     return messages
@@ -140,6 +144,9 @@ def respond(message, history, turns=None, *, app: Savol):
             turns = {str(int(k) - cut): v for k, v in turns.items() if k.isdigit() and int(k) >= cut}
         yield "", shown, context_hint(lang), turns  # the question appears at once
         earlier = [question_text(m["content"]) for m in shown[:-1] if m["role"] == "user"]
+        if clean_history(earlier, app.settings.max_history_turns).cut:
+            t = page_text(lang)
+            gr.Warning(html.escape(t.history_cut), title=t.warning)
         steps = app.stream(question, history=earlier)
         result = next(steps)
     except Exception as exc:  # the edge: a notice, the question back in the box, never a traceback
@@ -285,6 +292,7 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         context.click(passage, None, context, api_visibility="private", show_progress="hidden")  # PAGE_JS scrolls
         gr.api(ask, api_name="ask")
 
+    lean_sessions(demo)
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size, api_open=False)
     return demo
 

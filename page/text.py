@@ -43,6 +43,7 @@ class PageText:
     index_broken: str
     unexpected: str
     feedback_failed: str
+    history_cut: str  # the chat sent back was longer than the page reads
     thousands: str  # digit group separator for {length} and {limit}
 
     def reason(self, code: str, **values: int) -> str | None:
@@ -110,6 +111,7 @@ TEXTS = {
         "Администратор «savol ingest --rebuild» буйруғини ишга туширсин.",
         unexpected="Кутилмаган хато юз берди; саволни қайта юборинг.",
         feedback_failed="Фикрингиз сақланмади; саҳифа ишлашда давом этади.",
+        history_cut="Суҳбат тарихи жуда узун: ундан фақат охирги саволларнинг бошланиши ўқилди.",
         thousands="\u00a0",
     ),
     "uz-Latn": PageText(
@@ -144,6 +146,7 @@ TEXTS = {
         "Administrator «savol ingest --rebuild» buyrugʻini ishga tushirsin.",
         unexpected="Kutilmagan xato yuz berdi; savolni qayta yuboring.",
         feedback_failed="Fikringiz saqlanmadi; sahifa ishlashda davom etadi.",
+        history_cut="Suhbat tarixi juda uzun: undan faqat oxirgi savollarning boshlanishi oʻqildi.",
         thousands="\u00a0",
     ),
     "ru": PageText(
@@ -176,6 +179,7 @@ TEXTS = {
         "Администратору нужно выполнить «savol ingest --rebuild».",
         unexpected="Произошла непредвиденная ошибка; отправьте вопрос ещё раз.",
         feedback_failed="Ваш отзыв не сохранён; страница продолжает работать.",
+        history_cut="История чата слишком длинная: из неё прочитаны только начала последних вопросов.",
         thousands="\u00a0",
     ),
     "en": PageText(
@@ -207,6 +211,7 @@ TEXTS = {
         index_broken="Cannot answer: the index is not working. Ask the operator to run «savol ingest --rebuild».",
         unexpected="Something unexpected went wrong; send the question again.",
         feedback_failed="Your feedback could not be saved; the page keeps working.",
+        history_cut="The chat history is too long: only the start of the latest questions was read.",
         thousands=",",
     ),
 }
