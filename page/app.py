@@ -168,19 +168,27 @@ def respond(message, history, turns=None, *, app: Savol):
     yield gr.skip(), [*shown, {"role": "assistant", "content": final}], gr.skip(), turns
 
 
-def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
-    """Append the reader's vote on one answer to the feedback JSONL; warn (never fail) if it cannot."""
+def vote_index(index) -> int | None:
+    """The message index a vote names (Gradio sends an int, or ``[row, column]``); None when forged."""
+    if isinstance(index, (list, tuple)) and index:
+        index = index[0]
+    return index if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 10_000 else None
+
+
+def on_like(history, turns, data: gr.LikeData, *, feedback_dir, session: str | None = None):
+    """Store the reader's vote on one answer; warn (never fail) if it cannot be."""
     vote = {True: "like", False: "dislike"}.get(data.liked, str(data.liked).lower())
-    if vote not in VOTES:
+    index = vote_index(data.index)
+    if vote not in VOTES or index is None:
+        log.info("malformed vote refused: liked=%.40r index=%.40r", data.liked, data.index)
         return
-    index = data.index if isinstance(data.index, int) else data.index[0]
-    record = (turns or {}).get(str(index))
+    record = (turns or {}).get(str(index)) if isinstance(turns, dict) else None
     if record is None:  # an answer from before a reload: keep what the page still shows
-        history = list(history or [])
-        question = next((_text(m.get("content")) for m in reversed(history[:index]) if m.get("role") == "user"), "")
+        shown = plain_history(history)
+        question = next((m["content"] for m in reversed(shown[:index]) if m["role"] == "user"), "")
         record = {"question": question_text(question), "answer": _text(data.value), "refused": None, "citations": []}
     try:
-        record_vote(feedback_dir, vote=vote, **record)
+        record_vote(feedback_dir, vote=vote, session=session, **record)
     except FeedbackNotSaved as exc:
         log.warning("%s", exc)
         t = page_text(reader_language(None, plain_history(history)))
@@ -263,8 +271,8 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         def chat(message, history, turns):
             yield from respond(message, history, turns, app=app)
 
-        def like(history, turns, data: gr.LikeData):
-            on_like(history, turns, data, feedback_dir=settings.feedback_dir)
+        def like(history, turns, data: gr.LikeData, request: gr.Request):
+            on_like(history, turns, data, feedback_dir=settings.feedback_dir, session=request.session_hash)
 
         def passage(evt: gr.EventData) -> str:
             """The passage a clicked marker or source card points at, between its neighbours, in the

@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (env SAVOL_PORT; default 7860)")
     add_llm_arguments(serve)
 
+    feedback = sub.add_parser("feedback", help="readers' votes: 'export' writes them as JSON lines")
+    feedback.add_argument("action", choices=["export"])
+    feedback.add_argument("--out", help="file to write (default: standard output)")
+
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
@@ -181,6 +185,20 @@ def cmd_eval(args) -> int:
     return eval_main(args.rest)
 
 
+def cmd_feedback(args) -> int:
+    """Write every stored vote (SAVOL_FEEDBACK) as one JSON line each."""
+    from page.feedback import export_jsonl
+
+    folder = Settings.from_env().feedback_dir
+    if not args.out:
+        n = export_jsonl(folder, sys.stdout)
+    else:
+        with open(args.out, "w", encoding="utf-8") as out:
+            n = export_jsonl(folder, out)
+    print(f"savol: exported {n} votes from {folder}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_runtime()
@@ -190,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         args = argparse.Namespace(command="eval", rest=argv[1:])
     else:
         args = parser.parse_args(argv)
-    handlers = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+    handlers = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "feedback": cmd_feedback}
     try:
         return handlers[args.command](args)
     except SavolError as exc:
