@@ -29,7 +29,6 @@ from ingest.text import mark_surrogates
 from page.assets import CSS, HEAD, PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
 from page.gradio_internals import lean_sessions
-from page.http import middleware
 from page.render import (
     answer_markdown,
     article_html,
@@ -41,6 +40,7 @@ from page.render import (
     reader_language,
     sources_html,
 )
+from page.shapes import middleware
 from page.text import DEFAULT_LANG, PageText, page_text
 
 log = logging.getLogger("savol")

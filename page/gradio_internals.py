@@ -64,3 +64,52 @@ def lean_sessions(demo) -> None:
     module's ``SessionState``, which becomes :class:`LeanSessionState` (other Blocks are unchanged)."""
     setattr(demo, LEAN, True)
     _state_holder.SessionState = LeanSessionState
+
+
+# ---------------------------------------------------------------- request shapes (page/shapes.py)
+# What Gradio's routes look up before they answer (gradio/routes.py, gradio/route_utils.py): the
+# event a request names (``Blocks.fns``, by ``fn_index`` or ``api_name``), how many inputs it takes
+# (``BlockFunction.inputs``, where ``/call/<api>`` may leave out the ``skip_api`` ones), and the
+# queue's open streams (``Queue.pending_messages_per_session``, an event's session in
+# ``Queue.event_ids_to_events`` or ``Queue.pending_event_ids_session``).
+
+
+def find_event(blocks, *, api_name: str | None = None, fn_index=None):
+    """The event (Gradio's ``BlockFunction``) a request names, or None when it names none."""
+    if fn_index is not None:
+        return blocks.fns.get(fn_index) if isinstance(fn_index, int) and not isinstance(fn_index, bool) else None
+    return next((fn for fn in blocks.fns.values() if fn.api_name == api_name), None)
+
+
+def input_counts(fn, *, simple: bool) -> set[int]:
+    """How many values ``fn`` accepts in ``data`` (``simple``: the ``/call/<api>`` route)."""
+    counts = {len(fn.inputs)}
+    if simple:
+        counts.add(sum(1 for block in fn.inputs if not getattr(block, "skip_api", False)))
+    return counts
+
+
+def input_models(fn) -> dict[int, Any]:
+    """Position -> pydantic model of each chat-history input of ``fn`` (a ``gr.Chatbot``)."""
+    from gradio.components import Chatbot
+
+    return {i: block.data_model for i, block in enumerate(fn.inputs) if isinstance(block, Chatbot)}
+
+
+def event_names(fn) -> set[str]:
+    """The names of the events that trigger ``fn`` ("like", "submit"…)."""
+    return {target[1] for target in fn.targets or []}
+
+
+def stream_open(blocks, session_hash: str) -> bool:
+    """Whether the queue has a stream of messages for ``session_hash`` (else Gradio's stream breaks)."""
+    return session_hash in blocks._queue.pending_messages_per_session
+
+
+def event_session(blocks, event_id: str) -> str:
+    """The session whose stream carries ``event_id``'s messages, as ``/call/<api>/<id>`` finds it."""
+    queue = blocks._queue
+    event = queue.event_ids_to_events.get(event_id)
+    if event is not None:
+        return event.session_hash
+    return next((s for s, ids in queue.pending_event_ids_session.items() if event_id in ids), event_id)
