@@ -20,6 +20,7 @@ import logging
 from urllib.parse import parse_qs
 
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from page import gradio_internals as gi
@@ -126,6 +127,8 @@ class RequestShapes:
                 receive = replay(body)
             elif method == "GET" and (path.startswith(PREFIX + "/call/") or path == PREFIX + "/queue/data"):
                 check_stream(gradio.get_blocks(), path, scope.get("query_string", b""))
+        except HTTPException as exc:  # BodyLimit's 413 for a chunked body, counted as it is read
+            return await send_json(send, exc.status_code, exc.detail)
         except Refused as exc:
             log.info("malformed request to %s refused: %s", path, exc)
             return await send_json(send, exc.status, f"Malformed request: {exc}")
