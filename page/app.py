@@ -26,6 +26,7 @@ from ingest.corpus import list_corpus, read_source
 from ingest.errors import SavolError
 from ingest.settings import Settings
 from ingest.text import mark_surrogates
+from page.api import attach, routes
 from page.assets import CSS, HEAD, PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
 from page.gradio_internals import lean_sessions
@@ -46,9 +47,8 @@ from page.text import DEFAULT_LANG, PageText, page_text
 log = logging.getLogger("savol")
 
 MAX_FILE_SIZE = "1kb"  # the page takes no files; this caps what /gradio_api/upload accepts
-# Sessions whose state (per-reader answers for feedback) is kept; the oldest is dropped
-# past this. Gradio keeps ~35 KB per session, and every `/ask` call without a session is
-# a new one: its default of 10,000 lets a script grow the server by ~350 MB.
+# Sessions whose state (per-reader answers for feedback) is kept; the oldest is dropped past this.
+# Every `/ask` call without a session is a new one: Gradio's default of 10,000 is too many.
 MAX_SESSIONS = 1000
 # What the question box holds. Far past the question limit (settings.max_question_chars), so a
 # long paste is kept whole and the reader is told it is too long, instead of the browser
@@ -301,6 +301,7 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         gr.api(ask, api_name="ask")
 
     lean_sessions(demo)
+    attach(demo, app)  # POST /api/ask (page/api.py), outside the queue
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size, api_open=False)
     return demo
 
@@ -322,7 +323,7 @@ def launch_options(settings: Settings) -> dict:
         "pwa": False,
         "run_history": False,
         "state_session_capacity": MAX_SESSIONS,
-        "app_kwargs": {"middleware": middleware()},
+        "app_kwargs": {"middleware": middleware(), "routes": routes()},
     }
 
 
