@@ -281,7 +281,7 @@ class Savol:
     def _inputs(self, question, history) -> dict:
         """The chain's input: the question and history cleaned (no model runs on bad input)."""
         text = clean_question(question, self.settings.max_question_chars)
-        turns = clean_history(history, self.settings.max_history_turns, self.settings.max_question_chars)
+        turns = clean_history(history, self.settings.max_history_turns).turns
         return {"question": text, "history": turns, "timings_ms": {}}
 
     @staticmethod

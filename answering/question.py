@@ -1,10 +1,27 @@
-"""Checking a reader's question before any model sees it."""
+"""Checking a reader's question, and the chat history sent with it, before any model sees it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from answering.errors import BadQuestion
 from ingest.settings import MAX_QUESTION_CHARS
 from ingest.text import has_surrogates, strip_invisible
+
+# A history turn is read only to make sense of a short follow-up, with the question, and the
+# retriever reads at most ~300 characters of any text it searches for (retriever.hybrid.MAX_QUERY_CHARS):
+# past this a turn costs work and memory and adds nothing. Real questions are under 130 characters.
+MAX_TURN_CHARS = 300
+# All the turns kept together: four full turns. A forged history cannot cost more than a real one.
+MAX_HISTORY_CHARS = 1_200
+
+
+@dataclass(frozen=True)
+class History:
+    """The earlier user turns the chain may read, and whether some of what was sent was cut."""
+
+    turns: list[str]
+    cut: bool = False  # a turn was shortened, or dropped to keep the whole under MAX_HISTORY_CHARS
 
 
 def clean_question(question, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -31,14 +48,31 @@ def clean_question(question, max_chars: int = MAX_QUESTION_CHARS) -> str:
     return text
 
 
-def clean_history(history, max_turns: int, max_chars: int = MAX_QUESTION_CHARS) -> list[str]:
-    """Earlier user turns, bounded in number and length; anything that is not text is dropped."""
+def clean_history(
+    history, max_turns: int, max_chars: int = MAX_TURN_CHARS, max_total: int = MAX_HISTORY_CHARS
+) -> History:
+    """The last ``max_turns`` user turns, each cut to ``max_chars`` and all together to ``max_total``
+    (the latest turns are kept); anything that is not text is dropped.
+
+    Older turns past ``max_turns`` are left out as usual (only the last one is ever read); a turn
+    shortened, or dropped for the total, sets :attr:`History.cut` so a face can tell the reader.
+    """
     if not isinstance(history, (list, tuple)):
-        return []
-    turns = []
-    for turn in list(history)[-max_turns:]:
-        if isinstance(turn, str) and not has_surrogates(turn):
-            text = " ".join(strip_invisible(turn).split())[:max_chars]
-            if text:
-                turns.append(text)
-    return turns
+        return History([])
+    # Each turn is sliced before it is cleaned: a 900,000-character turn costs no more than a short one.
+    raw = list(history)[-max_turns:]
+    turns, cut, total = [], False, 0
+    for turn in reversed(raw):
+        if not isinstance(turn, str) or has_surrogates(turn[: 4 * max_chars]):
+            continue
+        text = " ".join(strip_invisible(turn[: 4 * max_chars]).split())
+        if len(text) > max_chars:
+            text, cut = text[:max_chars].rstrip(), True
+        if not text:
+            continue
+        if total + len(text) > max_total:
+            cut = True
+            break
+        turns.append(text)
+        total += len(text)
+    return History(turns[::-1], cut)

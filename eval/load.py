@@ -225,8 +225,9 @@ def targets_met(figures: dict) -> dict:
     }
 
 
-def start_server(settings: Settings, log) -> tuple[subprocess.Popen, str]:
-    """``python chat_app.py`` on a free loopback port, answering; ``(process, url)``."""
+def start_server(settings: Settings, log, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """``python chat_app.py`` on a free loopback port, answering; ``(process, url)``. ``extra_env``:
+    more ``SAVOL_*`` variables for the server."""
     from answering.chain import Savol
 
     Savol(settings).ensure_index()  # building the index is not part of the load
@@ -237,6 +238,7 @@ def start_server(settings: Settings, log) -> tuple[subprocess.Popen, str]:
         SAVOL_PORT=str(port),
         SAVOL_INDEX=str(settings.index_dir),
         GRADIO_ANALYTICS_ENABLED="False",
+        **(extra_env or {}),
     )
     env.pop("SAVOL_AUTH", None)
     server = subprocess.Popen(

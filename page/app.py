@@ -21,16 +21,17 @@ import gradio as gr
 from answering.answer import Answer
 from answering.chain import Savol
 from answering.errors import BadQuestion
-from answering.question import clean_question
+from answering.question import clean_history, clean_question
 from ingest.corpus import list_corpus, read_source
 from ingest.errors import SavolError
 from ingest.progress import progress_bar
 from ingest.settings import Settings
 from ingest.store import current_version
 from ingest.text import mark_surrogates
+from page.api import attach, routes
 from page.assets import CSS, HEAD, PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
-from page.http import middleware
+from page.gradio_internals import lean_sessions
 from page.render import (
     answer_markdown,
     article_html,
@@ -42,14 +43,14 @@ from page.render import (
     reader_language,
     sources_html,
 )
+from page.shapes import middleware
 from page.text import DEFAULT_LANG, PageText, page_text
 
 log = logging.getLogger("savol")
 
 MAX_FILE_SIZE = "1kb"  # the page takes no files; this caps what /gradio_api/upload accepts
-# Sessions whose state (per-reader answers for feedback) is kept; the oldest is dropped
-# past this. Gradio keeps ~35 KB per session, and every `/ask` call without a session is
-# a new one: its default of 10,000 lets a script grow the server by ~350 MB.
+# Sessions whose state (per-reader answers for feedback) is kept; the oldest is dropped past this.
+# Every `/ask` call without a session is a new one: Gradio's default of 10,000 is too many.
 MAX_SESSIONS = 1000
 # What the question box holds. Far past the question limit (settings.max_question_chars), so a
 # long paste is kept whole and the reader is told it is too long, instead of the browser
@@ -58,6 +59,9 @@ MAX_TYPED_CHARS = 100_000
 # Messages kept in the chat (100 turns, far past any reading session): a forged
 # 10,000-turn history costs no more to answer than a long real one.
 MAX_SHOWN_MESSAGES = 200
+# Characters kept of each message sent back: a question is at most 2,000 and an answer with its
+# sources ~10,000; a forged 900,000-character message is cut before anything reads or returns it.
+MAX_MESSAGE_CHARS = 20_000
 
 # ---------------------------------------------------------------- chat
 
@@ -86,7 +90,7 @@ def plain_history(history) -> list[dict]:
     messages = []
     for m in history:
         if isinstance(m, dict) and m.get("role") in ("user", "assistant"):
-            text = _text(m.get("content"))
+            text = _text(m.get("content"))[:MAX_MESSAGE_CHARS]
             if text:
                 messages.append({"role": m["role"], "content": text})
     return messages
@@ -142,6 +146,9 @@ def respond(message, history, turns=None, *, app: Savol):
             turns = {str(int(k) - cut): v for k, v in turns.items() if k.isdigit() and int(k) >= cut}
         yield "", shown, context_hint(lang), turns  # the question appears at once
         earlier = [question_text(m["content"]) for m in shown[:-1] if m["role"] == "user"]
+        if clean_history(earlier, app.settings.max_history_turns).cut:
+            t = page_text(lang)
+            gr.Warning(html.escape(t.history_cut), title=t.warning)
         steps = app.stream(question, history=earlier)
         result = next(steps)
     except Exception as exc:  # the edge: a notice, the question back in the box, never a traceback
@@ -163,19 +170,27 @@ def respond(message, history, turns=None, *, app: Savol):
     yield gr.skip(), [*shown, {"role": "assistant", "content": final}], gr.skip(), turns
 
 
-def on_like(history, turns, data: gr.LikeData, *, feedback_dir):
-    """Append the reader's vote on one answer to the feedback JSONL; warn (never fail) if it cannot."""
+def vote_index(index) -> int | None:
+    """The message index a vote names (Gradio sends an int, or ``[row, column]``); None when forged."""
+    if isinstance(index, (list, tuple)) and index:
+        index = index[0]
+    return index if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 10_000 else None
+
+
+def on_like(history, turns, data: gr.LikeData, *, feedback_dir, session: str | None = None):
+    """Store the reader's vote on one answer; warn (never fail) if it cannot be."""
     vote = {True: "like", False: "dislike"}.get(data.liked, str(data.liked).lower())
-    if vote not in VOTES:
+    index = vote_index(data.index)
+    if vote not in VOTES or index is None:
+        log.info("malformed vote refused: liked=%.40r index=%.40r", data.liked, data.index)
         return
-    index = data.index if isinstance(data.index, int) else data.index[0]
-    record = (turns or {}).get(str(index))
+    record = (turns or {}).get(str(index)) if isinstance(turns, dict) else None
     if record is None:  # an answer from before a reload: keep what the page still shows
-        history = list(history or [])
-        question = next((_text(m.get("content")) for m in reversed(history[:index]) if m.get("role") == "user"), "")
+        shown = plain_history(history)
+        question = next((m["content"] for m in reversed(shown[:index]) if m["role"] == "user"), "")
         record = {"question": question_text(question), "answer": _text(data.value), "refused": None, "citations": []}
     try:
-        record_vote(feedback_dir, vote=vote, **record)
+        record_vote(feedback_dir, vote=vote, session=session, **record)
     except FeedbackNotSaved as exc:
         log.warning("%s", exc)
         t = page_text(reader_language(None, plain_history(history)))
@@ -258,8 +273,8 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         def chat(message, history, turns):
             yield from respond(message, history, turns, app=app)
 
-        def like(history, turns, data: gr.LikeData):
-            on_like(history, turns, data, feedback_dir=settings.feedback_dir)
+        def like(history, turns, data: gr.LikeData, request: gr.Request):
+            on_like(history, turns, data, feedback_dir=settings.feedback_dir, session=request.session_hash)
 
         def passage(evt: gr.EventData) -> str:
             """The passage a clicked marker or source card points at, between its neighbours, in the
@@ -287,6 +302,8 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
         context.click(passage, None, context, api_visibility="private", show_progress="hidden")  # PAGE_JS scrolls
         gr.api(ask, api_name="ask")
 
+    lean_sessions(demo)
+    attach(demo, app)  # POST /api/ask (page/api.py), outside the queue
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size, api_open=False)
     return demo
 
@@ -309,7 +326,7 @@ def launch_options(settings: Settings) -> dict:
         "footer_links": [],  # "Use via API · Built with Gradio · Settings": English, and nothing a reader needs
         "run_history": False,
         "state_session_capacity": MAX_SESSIONS,
-        "app_kwargs": {"middleware": middleware()},
+        "app_kwargs": {"middleware": middleware(), "routes": routes()},
     }
 
 

@@ -3,7 +3,8 @@
 :func:`middleware` lists them for ``demo.launch(app_kwargs={"middleware": ...})``:
 
 - :class:`BodyLimit`: a body over 1 MB gets 413 before anything parses it;
-- :class:`LoginRequired`: with a login set (``SAVOL_AUTH``), every route but the login answers 401;
+- :class:`LoginRequired`: with a login set (``SAVOL_AUTH``), every route but the login answers 401,
+  and a client address that keeps failing to log in is made to wait (429, :class:`LoginThrottle`);
 - :class:`MalformedApiCalls`: a malformed call to the API gets 400 with its reason, not a 500.
 """
 
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+import time
+from collections import OrderedDict
 
 from gradio.route_utils import FnIndexInferError
 from starlette.exceptions import HTTPException
@@ -43,6 +47,15 @@ NOT_LOGGED_IN = "Not authenticated; log in on the page first."
 # missing or unknown argument) before it answers, which uvicorn turns into a 500 and a traceback.
 API_ROUTES = ("/gradio_api/run/", "/gradio_api/api/", "/gradio_api/call/", "/gradio_api/queue/join")
 MALFORMED = (LookupError, TypeError, ValueError, FnIndexInferError)
+
+# Login back-off per client address: after LOGIN_FREE_FAILURES failed logins in a row, the next
+# login is refused with 429 for LOGIN_BACKOFF_S seconds, doubling with each further failure up to
+# LOGIN_BACKOFF_CAP_S; a successful login forgets the client's failures.
+LOGIN_FREE_FAILURES = 10
+LOGIN_BACKOFF_S = 1.0
+LOGIN_BACKOFF_CAP_S = 300.0
+LOGIN_CLIENTS_KEPT = 10_000  # addresses remembered (the oldest is forgotten): bounded memory
+TOO_MANY_LOGINS = "Too many failed logins from this address; try again in {seconds} s."
 
 log = logging.getLogger("savol")
 
@@ -119,6 +132,44 @@ class BodyLimit:
         await send_json(send, 413, self._message())
 
 
+class LoginThrottle:
+    """Failed logins per client address, and how long each must wait before the next try."""
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # address -> (failures, wait until)
+
+    def wait(self, client: str) -> int:
+        """Whole seconds ``client`` must still wait before a login is tried (0: try now)."""
+        _, until = self._failures.get(client, (0, 0.0))
+        return max(0, math.ceil(until - self.clock()))
+
+    def failed(self, client: str) -> None:
+        count = self._failures.pop(client, (0, 0.0))[0] + 1
+        over = count - LOGIN_FREE_FAILURES
+        delay = 0.0 if over < 0 else min(LOGIN_BACKOFF_CAP_S, LOGIN_BACKOFF_S * 2 ** min(over, 32))
+        self._failures[client] = (count, self.clock() + delay)
+        while len(self._failures) > LOGIN_CLIENTS_KEPT:
+            self._failures.popitem(last=False)
+        if delay:
+            log.info("login refused for %s for %.0f s after %d failures", client, delay, count)
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+
+async def send_too_many(send, seconds: int, detail: str) -> None:
+    """Answer 429 with ``Retry-After: seconds`` and ``{"detail": detail}``."""
+    body = json.dumps({"detail": detail}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(seconds).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class LoginRequired:
     """ASGI middleware: when the page has a login, a request without a valid session answers 401,
     on every route but the login form, the login page and what draws it (Gradio's frontend
@@ -132,6 +183,7 @@ class LoginRequired:
 
     def __init__(self, app):
         self.app = app
+        self.throttle = LoginThrottle()
 
     async def __call__(self, scope, receive, send):
         gradio = scope.get("app")  # Starlette puts its application in the scope before any middleware
@@ -162,7 +214,12 @@ class LoginRequired:
         return None
 
     async def _login(self, scope, receive, send, accounts: dict) -> None:
-        """Gradio's login, after checking the user name is one of ``accounts`` as typed."""
+        """Gradio's login, after checking the client is not backing off and the user name is one of
+        ``accounts`` as typed; the outcome counts toward the client's back-off."""
+        client = (scope.get("client") or ("unknown", 0))[0]
+        seconds = self.throttle.wait(client)
+        if seconds:
+            return await send_too_many(send, seconds, TOO_MANY_LOGINS.format(seconds=seconds))
         try:
             body = await read_body(receive)
             form = await Request(scope, replay(body)).form()
@@ -173,8 +230,21 @@ class LoginRequired:
         user = form.get("username")
         await form.close()
         if not isinstance(user, str) or user not in accounts:
+            self.throttle.failed(client)
             return await send_json(send, 400, "Incorrect credentials.")  # Gradio's words for a wrong login
-        await self.app(scope, replay(body), send)
+        status = None
+
+        async def watched(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, replay(body), watched)
+        if status == 200:
+            self.throttle.succeeded(client)
+        elif status is not None and 400 <= status < 500:
+            self.throttle.failed(client)
 
     async def _login_page(self, scope, receive, send) -> None:
         """Gradio's login form with status 401, without the API description it embeds, and with the

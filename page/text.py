@@ -49,6 +49,7 @@ class PageText:
     copy: str  # each message's "Copy message",
     like: str  # and the votes under an answer
     dislike: str
+    history_cut: str  # the chat sent back was longer than the page reads
     thousands: str  # digit group separator for {length} and {limit}
 
     def reason(self, code: str, **values: int) -> str | None:
@@ -126,6 +127,7 @@ TEXTS = {
         copy="Нусха олиш",
         like="Фойдали",
         dislike="Фойдасиз",
+        history_cut="Суҳбат тарихи жуда узун: ундан фақат охирги саволларнинг бошланиши ўқилди.",
         thousands="\u00a0",
     ),
     "uz-Latn": PageText(
@@ -166,6 +168,7 @@ TEXTS = {
         copy="Nusxa olish",
         like="Foydali",
         dislike="Foydasiz",
+        history_cut="Suhbat tarixi juda uzun: undan faqat oxirgi savollarning boshlanishi oʻqildi.",
         thousands="\u00a0",
     ),
     "ru": PageText(
@@ -204,6 +207,7 @@ TEXTS = {
         copy="Копировать",
         like="Полезно",
         dislike="Бесполезно",
+        history_cut="История чата слишком длинная: из неё прочитаны только начала последних вопросов.",
         thousands="\u00a0",
     ),
     "en": PageText(
@@ -241,6 +245,7 @@ TEXTS = {
         copy="Copy",
         like="Helpful",
         dislike="Not helpful",
+        history_cut="The chat history is too long: only the start of the latest questions was read.",
         thousands=",",
     ),
 }

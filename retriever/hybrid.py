@@ -47,6 +47,13 @@ from retriever.views import ORIGINAL_WEIGHT, ViewSearch, sentence_view_score
 
 MODES = ("hybrid", "dense", "bm25")
 LATENT_MAX_COVERAGE = 0.6  # questions sharing more of the article's words rely on BM25 alone
+# What one search may cost. The e5 model's work grows with the square of the tokens it reads (2,000
+# tokens took 4 s to embed and 5 s for latent terms), and BM25's and the reranker's with the words.
+# Questions of every eval set are under 130 characters and 40 e5 tokens (a follow-up read with its
+# turn included), so none of them is cut; a longer question is read from its start.
+MAX_QUERY_CHARS = 300  # each of the question and the turn it is read with, for BM25, the reranker and the model
+MAX_QUERY_TOKENS = 48  # e5 tokens the model and its sparse head read of each text (a normal question: 10-25)
+MAX_QUERY_TERMS = 64  # BM25 terms of each text
 _APOSTROPHE = re.compile("[‘’ʻʼ`]")
 
 
@@ -57,9 +64,37 @@ class Query:
     text: str
     context: str | None = None
 
+    def __post_init__(self) -> None:
+        # Bounded here, so every reader of a query (BM25, the model, the reranker's analyzers) is too.
+        self.text = clip(self.text)
+        if self.context is not None:
+            self.context = clip(self.context, 2 * MAX_QUERY_CHARS)
+
     @property
     def texts(self) -> list[str]:
         return [self.text] if self.context is None else [self.text, self.context]
+
+
+def clip(text: str, max_chars: int = MAX_QUERY_CHARS) -> str:
+    """``text`` cut to ``max_chars`` characters, at a space when there is one in its last fifth."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = cut.rfind(" ")
+    return cut[:space] if space > max_chars * 4 // 5 else cut
+
+
+def fit_tokens(text: str, count_tokens, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+    """``text`` cut from its end until the model reads at most ``max_tokens`` tokens of it.
+
+    ``count_tokens`` is the embedder's (it only tokenizes); a few rounds of proportional cuts suffice.
+    """
+    for _ in range(8):
+        n = count_tokens(text)
+        if n <= max_tokens:
+            break
+        text = clip(text, max(1, len(text) * max_tokens // n - 1))
+    return text
 
 
 def is_follow_up(question: str) -> bool:
@@ -72,7 +107,7 @@ def make_query(question: str, history: Sequence[str] | None = None, max_turns: i
     """Attach the last user turn when the question looks like a follow-up."""
     turns = [t for t in (history or [])[-max_turns:] if isinstance(t, str) and t.strip()]
     if turns and is_follow_up(question):
-        return Query(question, f"{turns[-1].strip()} {question}")
+        return Query(question, f"{clip(turns[-1].strip())} {clip(question)}")
     return Query(question)
 
 
@@ -158,8 +193,14 @@ class HybridRetriever(BaseRetriever):
         texts, embedded = zip(*(query_forms(t) for t in query.texts))
         lang = detect_language(query.text)
         view = lang if self.use_views and self._views.covers(lang) else None
+        if self.mode != "bm25":
+            embedded = tuple(fit_tokens(e, self.embedder.count_tokens) for e in embedded)
         vectors = self.embedder.embed_queries(list(embedded)) if self.mode != "bm25" else None
-        runs = [self._score(t, embedded[i], None if vectors is None else vectors[i], view) for i, t in enumerate(texts)]
+        gloss = lang == "en" and view is None and self.gloss_weight > 0
+        runs = [
+            self._score(t, embedded[i], None if vectors is None else vectors[i], view, gloss)
+            for i, t in enumerate(texts)
+        ]
         score = np.mean([r["score"] for r in runs], axis=0)
         # Latent terms are read only for questions that share few words with the corpus (one more
         # pass of the model); for the others the reranker gets None.
@@ -201,7 +242,7 @@ class HybridRetriever(BaseRetriever):
                 self.embedder.latent_terms(["savol"])
 
     def lexical_tokens(self, text: str) -> list[str]:
-        return lexical_tokens(text, fold=self.fold)
+        return lexical_tokens(text, fold=self.fold)[:MAX_QUERY_TERMS]
 
     def coverage(self, tokens: Sequence[str]) -> float:
         """Share of distinct query terms that occur anywhere in the corpus."""

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_llm_arguments(serve)
 
     translate.add_parser(sub)
+    feedback = sub.add_parser("feedback", help="readers' votes: 'export' writes them as JSON lines")
+    feedback.add_argument("action", choices=["export"])
+    feedback.add_argument("--out", help="file to write (default: standard output)")
 
     ev = sub.add_parser("eval", help="run the Q&A benchmark", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
@@ -197,6 +200,20 @@ def cmd_eval(args) -> int:
     return eval_main(args.rest)
 
 
+def cmd_feedback(args) -> int:
+    """Write every stored vote (SAVOL_FEEDBACK) as one JSON line each."""
+    from page.feedback import export_jsonl
+
+    folder = Settings.from_env().feedback_dir
+    if not args.out:
+        n = export_jsonl(folder, sys.stdout)
+    else:
+        with open(args.out, "w", encoding="utf-8") as out:
+            n = export_jsonl(folder, out)
+    print(f"savol: exported {n} votes from {folder}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     configure_runtime()
@@ -212,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": cmd_serve,
         "eval": cmd_eval,
         "translate": translate.cmd_translate,
+        "feedback": cmd_feedback,
     }
     try:
         return handlers[args.command](args)

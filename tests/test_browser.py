@@ -3,14 +3,13 @@ Chromium driven by Playwright. Screenshots go to each test's tmp_path; their pat
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
 from answering.answer import refusal
 from ingest.corpus import read_source
-from page.feedback import FEEDBACK_FILE
+from page.feedback import read_votes
 from page.text import TEXTS
 from tests.browser import (
     DESKTOP,
@@ -177,18 +176,17 @@ def test_phone_width_fits_without_sideways_scrolling(browser, url, tmp_path):
 
 
 def test_like_button_records_the_vote(browser, url, app):
-    """The thumbs-up under an answer appends a 'like' line to the feedback file."""
-    path = app.settings.feedback_dir / FEEDBACK_FILE
-    before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    """The thumbs-up under an answer stores a 'like' vote."""
+    before = list(read_votes(app.settings.feedback_dir))
     page = open_page(browser, url)
     ask(page, QUESTION)
     page.get_by_label(TEXTS["uz-Cyrl"].like, exact=True).last.click()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        lines = list(read_votes(app.settings.feedback_dir))
         if len(lines) > len(before):
             break
         time.sleep(0.1)
-    record = json.loads(lines[-1])
+    record = lines[-1]
     assert record["vote"] == "like" and record["question"] == QUESTION and record["citations"]
     page.close()

@@ -23,7 +23,7 @@ from eval.load import free_port
 from ingest.corpus import read_source
 from ingest.errors import SavolError
 from page import render
-from page.feedback import FEEDBACK_FILE, FeedbackNotSaved, record_vote
+from page.feedback import FeedbackNotSaved, read_votes, record_vote
 from page.text import TEXTS
 from tests.conftest import ARTICLE
 from tests.page_client import fn_index, plain, request
@@ -268,11 +268,11 @@ def _like(index: int, liked=True, value="") -> gr.LikeData:
 
 
 def test_like_appends_question_answer_citations_vote_and_time(app, tmp_path):
-    """A vote is one JSONL line with everything needed to review the answer later."""
+    """A vote is one stored record with everything needed to review the answer later."""
     _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
     page_app.on_like(history, turns, _like(1, liked=False), feedback_dir=tmp_path)
     page_app.on_like(history, turns, _like(1, liked=True), feedback_dir=tmp_path)
-    lines = [json.loads(x) for x in (tmp_path / FEEDBACK_FILE).read_text(encoding="utf-8").splitlines()]
+    lines = list(read_votes(tmp_path))
     assert [x["vote"] for x in lines] == ["dislike", "like"]
     record = lines[0]
     assert record["question"] == HITACHI

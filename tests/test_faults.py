@@ -207,16 +207,16 @@ def test_damaged_current_at_start_is_one_line_naming_the_rebuild(index_copy, mon
 
 def test_feedback_file_stops_growing_at_its_cap(app, tmp_path, monkeypatch):
     """Votes sent in a loop cannot fill the disk: past the cap they are refused with a notice,
-    the file keeps whole lines, and the page goes on answering."""
-    monkeypatch.setattr(feedback, "MAX_FEEDBACK_BYTES", 5_000)
+    the database keeps whole votes, and the page goes on answering."""
+    monkeypatch.setattr(feedback, "MAX_FEEDBACK_BYTES", 60_000)
     _, history, _, turns = list(page_app.respond(HITACHI, [], app=app))[-1]
     vote = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
     with pytest.warns(UserWarning, match=TEXTS["uz-Cyrl"].feedback_failed):  # the page speaks the reader's language
         _vote_times(50, history, turns, vote, tmp_path)
     path = feedback.feedback_path(tmp_path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert 0 < path.stat().st_size <= 5_000 and all(json.loads(line)["vote"] == "like" for line in lines)
-    with pytest.raises(feedback.FeedbackNotSaved, match="has reached 5,000 bytes"):
+    votes = list(feedback.read_votes(tmp_path))
+    assert 0 < len(votes) < 50 and path.stat().st_size <= 60_000 and all(v["vote"] == "like" for v in votes)
+    with pytest.raises(feedback.FeedbackNotSaved, match="has reached 60,000 bytes"):
         feedback.record_vote(tmp_path, vote="like", question="q", answer="a" * 5_000)
     final = list(page_app.respond(GOOD, [], app=app))[-1][1]
     assert GOVERNOR in final[-1]["content"]

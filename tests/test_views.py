@@ -40,9 +40,7 @@ def test_shipped_translations_align_with_the_article(article_path):
     assert any("Коикэ" in t for t in found["ru"].texts.values())
 
 
-def test_a_translation_that_does_not_align_is_one_line_naming_the_sentence_and_the_index_stays(
-    corpus_copy, tmp_path
-):
+def test_a_translation_that_does_not_align_is_one_line_naming_the_sentence_and_the_index_stays(corpus_copy, tmp_path):
     settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
     app = Savol(settings)
     app.ingest()
