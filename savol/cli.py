@@ -189,7 +189,7 @@ def _stdin_lines(stream, limit: int):
 
 
 def cmd_serve(args) -> int:
-    from page.app import main as serve
+    from page.serve import main as serve
 
     return serve(_check_llm(Settings.from_args(args)))
 

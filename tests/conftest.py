@@ -67,9 +67,10 @@ def _serving(app: Savol, demo=None, **settings):
     """The page over ``app`` (or the ``demo`` built over it) on a free loopback port, launched as
     `savol serve` launches it."""
     import page.app as page_app
+    import page.serve as page_serve
 
     demo = demo or page_app.build_app(app)
-    options = page_app.launch_options(replace(app.settings, port=free_port(), **settings))
+    options = page_serve.launch_options(replace(app.settings, port=free_port(), **settings))
     _, url, _ = demo.launch(**options, prevent_thread_lock=True, quiet=True)
     try:
         yield url

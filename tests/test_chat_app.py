@@ -18,6 +18,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 import page.app as page_app
+import page.serve as page_serve
 from answering.answer import Answer, Citation
 from eval.load import free_port
 from ingest.corpus import read_source
@@ -311,19 +312,19 @@ def test_unexpected_error_in_respond_is_a_generic_notice(app, monkeypatch):
 def test_main_turns_errors_into_one_line_and_exit_code(app, tmp_path, capsys):
     """`savol serve` with a bad setting prints one line and exits non-zero, no traceback."""
     settings = replace(app.settings, auth="no-colon")
-    assert page_app.main(settings) == 1
+    assert page_serve.main(settings) == 1
     err = capsys.readouterr().err
     assert err.startswith("savol: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_launch_options_are_safe_by_default(app):
     """Local bind, no SSR, no extra readable paths; auth only when SAVOL_AUTH is set."""
-    options = page_app.launch_options(app.settings)
+    options = page_serve.launch_options(app.settings)
     assert options["server_name"] == "127.0.0.1" and options["ssr_mode"] is False
     assert "allowed_paths" not in options and options["auth"] is None
-    assert page_app.launch_options(replace(app.settings, auth="ann:pw"))["auth"] == ("ann", "pw")
+    assert page_serve.launch_options(replace(app.settings, auth="ann:pw"))["auth"] == ("ann", "pw")
     with pytest.raises(SavolError):
-        page_app.launch_options(replace(app.settings, auth="ann"))
+        page_serve.launch_options(replace(app.settings, auth="ann"))
 
 
 def test_chat_app_says_what_it_is_doing_while_it_builds_the_index(tmp_path):

@@ -18,6 +18,7 @@ from gradio_client import Client
 from gradio_client.utils import QueueError
 
 import page.app as page_app
+import page.serve as page_serve
 from answering.chain import Savol
 from eval import load
 from eval.dataset import load_dataset
@@ -138,7 +139,7 @@ def test_two_readers_never_see_each_others_history(app, url):
 
 def test_session_state_is_bounded(app, serve_page, monkeypatch):
     """Every `/ask` call is a new session; past MAX_SESSIONS the oldest are dropped, so memory is bounded."""
-    monkeypatch.setattr(page_app, "MAX_SESSIONS", 5)
+    monkeypatch.setattr(page_serve, "MAX_SESSIONS", 5)
     demo = page_app.build_app(app)
     with serve_page(app, demo=demo) as url:
         for _ in range(12):

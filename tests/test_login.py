@@ -17,6 +17,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
 import page.app as page_app
+import page.serve as page_serve
 from answering.chain import Savol
 from ingest.errors import SavolError
 from tests.page_client import PASSWORD, USER, login, request, status
@@ -96,7 +97,7 @@ def test_unreadable_login_form_is_refused(locked, content_type, body):
 def test_auth_user_with_surrounding_spaces_is_a_setting_error(app):
     """Such a user could never log in (Gradio strips what is typed): `savol serve` says so at start."""
     with pytest.raises(SavolError, match="SAVOL_AUTH"):
-        page_app.launch_options(replace(app.settings, auth=f" {USER}:{PASSWORD}"))
+        page_serve.launch_options(replace(app.settings, auth=f" {USER}:{PASSWORD}"))
 
 
 def test_right_credentials_are_let_in(locked):
