@@ -28,7 +28,7 @@ from ingest.text import mark_surrogates
 from page.api import attach
 from page.assets import PAGE_JS
 from page.feedback import VOTES, FeedbackNotSaved, record_vote
-from page.gradio_internals import lean_sessions
+from page.gradio_internals import lean_sessions, queue_event
 from page.render import (
     answer_markdown,
     article_html,
@@ -288,7 +288,7 @@ def build_app(app: Savol | None = None) -> gr.Blocks:
             examples.load_input_event.then(chat, **chat_io, api_visibility="private")
             # Gradio runs an example click outside the queue (POST run/predict). Queued like every
             # other event, no handler runs on a direct POST: api_open=False refuses them all.
-            demo.fns[examples.load_input_event["id"]].queue = True
+            queue_event(demo, examples.load_input_event)
         chatbot.like(like, [chatbot, turns], None, api_visibility="private", preprocess=False)
         chatbot.clear(lambda: ({}, context_hint(DEFAULT_LANG)), None, [turns, context], api_visibility="private")
         context.click(passage, None, context, api_visibility="private", show_progress="hidden")  # PAGE_JS scrolls

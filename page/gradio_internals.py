@@ -3,6 +3,17 @@
 Pinned to the Gradio series in pyproject.toml; tests/test_gradio_internals.py checks each assumption
 below against the installed Gradio, so an upgrade that breaks one fails there, by name.
 
+- Login (:func:`session_user`): Gradio's session cookies are ``access-token-`` and
+  ``access-token-unsecure-`` suffixed with ``app.cookie_id`` (gradio/routes.py, ``login`` and
+  ``get_current_user``), and ``app.tokens`` maps a cookie's token to its user.
+- Malformed API bodies: Gradio raises ``FnIndexInferError`` (gradio.route_utils) for an unknown
+  ``fn_index`` or endpoint, before it answers (:data:`MALFORMED_ERRORS`).
+- Examples (:func:`queue_event`): ``Blocks.fns`` by event id holds each event's ``BlockFunction``,
+  whose ``queue`` flag decides whether a click runs through the queue.
+- Events and streams (:func:`find_event`, :func:`input_counts`, :func:`input_models`,
+  :func:`event_names`, :func:`stream_open`, :func:`event_session`): below.
+- The page's script and CSS (page/assets.py) rely on class names of Gradio's frontend build, listed
+  in :data:`FRONTEND_CLASSES`, and on messages carrying ``data-testid="user"``/``"bot"``.
 - Sessions (:func:`lean_sessions`): Gradio keeps a ``SessionState`` per ``session_hash``
   (``gradio.state_holder``), and in it a copy of every component's config with the last value each
   input and output had, only for ``/gradio_api/deep_link``, which the page does not offer. A forged
@@ -15,6 +26,7 @@ from copy import copy
 from typing import Any
 
 import gradio.state_holder as _state_holder
+from gradio.route_utils import FnIndexInferError
 
 LEAN = "savol_lean_sessions"  # the attribute that marks a Blocks whose sessions are kept lean
 
@@ -113,3 +125,32 @@ def event_session(blocks, event_id: str) -> str:
     if event is not None:
         return event.session_hash
     return next((s for s, ids in queue.pending_event_ids_session.items() if event_id in ids), event_id)
+
+
+# -- login, malformed bodies, examples -------------------------------------------------------------
+
+SESSION_COOKIES = ("access-token-", "access-token-unsecure-")
+MALFORMED_ERRORS = (FnIndexInferError,)
+# Class names of Gradio's frontend that page/assets.py styles or reads.
+FRONTEND_CLASSES = (
+    "toast-body",
+    "toast-title",
+    "toast-text",
+    "message-buttons",
+    "scroll-down-button-container",
+    "placeholder-content",
+)
+
+
+def session_user(app, cookies: dict[str, str]) -> str | None:
+    """The logged-in user a request's session cookie names, as Gradio's ``get_current_user`` finds it."""
+    for name in SESSION_COOKIES:
+        token = cookies.get(name + app.cookie_id)
+        if token:
+            return app.tokens.get(token)
+    return None
+
+
+def queue_event(demo, event) -> None:
+    """Run ``event`` (an event's dependency dict, e.g. ``examples.load_input_event``) through the queue."""
+    demo.fns[event["id"]].queue = True

@@ -17,11 +17,12 @@ import re
 import time
 from collections import OrderedDict
 
-from gradio.route_utils import FnIndexInferError
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.requests import Request, cookie_parser
+
+from page.gradio_internals import MALFORMED_ERRORS, session_user
 
 # A long chat sends its whole history with each question: 100 turns are ~200 KB. Anything
 # much bigger is not a reader, and is refused before Gradio parses (or logs) it.
@@ -37,8 +38,6 @@ THEME = "/theme.css"  # the theme's stylesheet: locked like the rest, and writte
 # itself instead (without it the login fields have no borders and cannot be seen)
 STARTUP = "/gradio_api/startup-events"  # GET, until it has run once: Gradio's launch() calls it, without a
 # login, right after the server starts, and fails to start when refused; afterwards it is a no-op, and 401
-# Gradio's session cookies (gradio/routes.py, `login` and `get_current_user`), suffixed with app.cookie_id.
-SESSION_COOKIES = ("access-token-", "access-token-unsecure-")
 # How Gradio's page template embeds the API description; the login page gets an empty one.
 _API_INFO = re.compile(rb"(<script>window\.gradio_api_info = ).*?(;</script>)", re.S)
 _NO_API = rb'\1{"named_endpoints": {}, "unnamed_endpoints": {}}\2'
@@ -46,7 +45,7 @@ NOT_LOGGED_IN = "Not authenticated; log in on the page first."
 # The API routes (POST) where Gradio raises on a malformed body (unknown fn_index or endpoint,
 # missing or unknown argument) before it answers, which uvicorn turns into a 500 and a traceback.
 API_ROUTES = ("/gradio_api/run/", "/gradio_api/api/", "/gradio_api/call/", "/gradio_api/queue/join")
-MALFORMED = (LookupError, TypeError, ValueError, FnIndexInferError)
+MALFORMED = (LookupError, TypeError, ValueError, *MALFORMED_ERRORS)
 
 # Login back-off per client address: after LOGIN_FREE_FAILURES failed logins in a row, the next
 # login is refused with 429 for LOGIN_BACKOFF_S seconds, doubling with each further failure up to
@@ -206,12 +205,7 @@ class LoginRequired:
     def _user(scope, gradio) -> str | None:
         """The logged-in user the request's session cookie names, as Gradio's get_current_user finds it."""
         header = b"; ".join(v for k, v in scope.get("headers") or [] if k == b"cookie").decode("latin-1")
-        cookies = cookie_parser(header)
-        for name in SESSION_COOKIES:
-            token = cookies.get(name + gradio.cookie_id)
-            if token:
-                return gradio.tokens.get(token)
-        return None
+        return session_user(gradio, cookie_parser(header))
 
     async def _login(self, scope, receive, send, accounts: dict) -> None:
         """Gradio's login, after checking the client is not backing off and the user name is one of
