@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import gradio.routes
@@ -36,16 +37,13 @@ def test_session_cookies_are_named_as_gradio_names_them():
 
 
 def test_session_user_reads_the_apps_tokens():
-    class App:
-        cookie_id = "-abc"
-        tokens = {"t1": "ann"}
-
-    assert gi.session_user(App(), {"access-token--abc": "t1"}) == "ann"
-    assert gi.session_user(App(), {"access-token-unsecure--abc": "t1"}) == "ann"
-    assert gi.session_user(App(), {"access-token--other": "t1"}) is None
-    assert gi.session_user(App(), {"access-token--abc": "forged"}) is None
-    app = gradio.routes.App()
-    assert isinstance(app.cookie_id, str) and isinstance(app.tokens, dict)
+    app = SimpleNamespace(cookie_id="-abc", tokens={"t1": "ann"})
+    assert gi.session_user(app, {"access-token--abc": "t1"}) == "ann"
+    assert gi.session_user(app, {"access-token-unsecure--abc": "t1"}) == "ann"
+    assert gi.session_user(app, {"access-token--other": "t1"}) is None
+    assert gi.session_user(app, {"access-token--abc": "forged"}) is None
+    real = gradio.routes.App()
+    assert isinstance(real.cookie_id, str) and isinstance(real.tokens, dict)
 
 
 def test_fn_index_infer_error_is_what_gradio_raises_for_an_unknown_endpoint():
