@@ -162,8 +162,10 @@ def read_votes(feedback_dir: Path) -> Iterator[dict]:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=LOCK_WAIT_S)
         try:
-            for (record,) in conn.execute("SELECT record FROM votes ORDER BY id"):
-                yield json.loads(record)
+            # A first vote creates the file before its table is committed: no table yet, no votes yet.
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'votes'").fetchone():
+                for (record,) in conn.execute("SELECT record FROM votes ORDER BY id"):
+                    yield json.loads(record)
         finally:
             conn.close()
     except sqlite3.Error as exc:

@@ -108,3 +108,11 @@ def test_the_page_stores_the_session_of_a_vote(app, tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match=TEXTS["ru"].feedback_failed):
         page_app.on_like(history, {}, like, feedback_dir=tmp_path, session="abc")
     assert len(list(feedback.read_votes(tmp_path))) == 2
+
+
+def test_votes_are_read_as_none_while_the_first_vote_creates_the_database(tmp_path):
+    """An export or a reader during the very first vote sees the file before its table: no votes, no error."""
+    path = feedback.feedback_path(tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sqlite3.connect(path).close()  # the file exists, its schema not yet written
+    assert list(feedback.read_votes(tmp_path)) == []
