@@ -25,7 +25,7 @@ from ingest.split import Chunk, Sentence, chunk_sentences, looks_like_heading, s
 from ingest.store import SCHEMA_VERSION, Store, load_store
 from ingest.terms import terms
 from ingest.text import embedding_text, lexical_tokens, normalize
-from ingest.translations import Translation, read_translations
+from ingest.translations import read_translations
 from ingest.versions import ingest_lock, remove_leftovers, unit_matrix, write_version
 from ingest.views import build_views, view_vectors, write_views
 
@@ -103,7 +103,8 @@ def build_index(
         remove_leftovers(index_dir)
         previous = None if rebuild else _previous(index_dir, embedder.id, params)
         old_files = previous.manifest["files"] if previous else {}
-        new_files = {s.name: _fingerprint(s.sha256, translations[s.name]) for s in sources}
+        translated = {name: {lang: t.sha256 for lang, t in by_lang.items()} for name, by_lang in translations.items()}
+        new_files = {s.name: _fingerprint(s.sha256, translated[s.name]) for s in sources}
         old_fingerprints = {n: _fingerprint(f["sha256"], f.get("translations", {})) for n, f in old_files.items()}
         if previous and old_fingerprints == new_files:
             return IngestReport(
@@ -138,13 +139,13 @@ def build_index(
                 "language": language,
                 "chunks": len(file_chunks),
                 "sentences": len(file_sentences),
-                "translations": {lang: t.sha256 for lang, t in translations[source.name].items()},
+                "translations": translated[source.name],
             }
         languages = {name: str(meta["language"]) for name, meta in file_meta.items()}
         chunks, vectors, embedded = _embed(chunks, sentences, languages, previous, embedder, progress)
         old_views = view_vectors(previous.views) if previous else {}
         views, view_matrices, view_embedded = build_views(
-            [t for by_lang in translations.values() for t in by_lang.values()], embedder, old_views.get
+            [t for by_lang in translations.values() for t in by_lang.values()], embedder, old_views.get, progress
         )
         embedded += view_embedded
 
@@ -188,11 +189,9 @@ def build_index(
         )
 
 
-def _fingerprint(sha256: str, translations: dict) -> tuple:
-    """What decides whether a file changed: its text and its translations' (``{lang: sha256}`` or
-    ``{lang: Translation}``)."""
-    shas = {lang: t.sha256 if isinstance(t, Translation) else t for lang, t in translations.items()}
-    return sha256, tuple(sorted(shas.items()))
+def _fingerprint(sha256: str, translations: dict[str, str]) -> tuple:
+    """What decides whether a file changed: its text's and its translations' (``{lang: sha256}``) hashes."""
+    return sha256, tuple(sorted(translations.items()))
 
 
 def _split(

@@ -61,13 +61,14 @@ def build_views(
     translations: list[Translation],
     embedder: Embedder,
     reuse: Callable[[str], np.ndarray | None],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], Callable[[int], None]] | None = None,
 ) -> tuple[dict[str, dict], dict[str, np.ndarray], int]:
     """The views of every language the translations cover.
 
     Args:
         translations: every article's translations (an article may have several languages).
         reuse: a vector from the previous index by :func:`vector_key`, or None.
+        progress: ``progress(total)`` returns a callable ``advance(n)`` (as for the original's texts), or None.
 
     Returns:
         ``(records, matrices, embedded)``: per language, the JSON record of its view and the unit
@@ -89,10 +90,11 @@ def build_views(
     todo = [
         (lang, text) for lang, pairs in rows.items() for _sid, text in pairs if reuse(vector_key(lang, text)) is None
     ]
+    advance = progress(len(todo)) if (progress and todo) else None
     fresh = dict(
         zip(
             (vector_key(lang, text) for lang, text in todo),
-            embedder.embed_passages([normalize(text) for _lang, text in todo], progress=progress) if todo else [],
+            embedder.embed_passages([normalize(text) for _lang, text in todo], progress=advance) if todo else [],
         )
     )
     matrices = {}

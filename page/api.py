@@ -47,6 +47,8 @@ class AskAnswer(BaseModel):
     refused: bool
     lang: str
     answerer: str
+    translation: str | None = Field(default=None, description="The answer in the reader's language (savol's).")
+    translation_lang: str | None = None
     citations: list[dict[str, Any]]
     retrieved: list[dict[str, Any]]
     evidence_score: float

@@ -141,10 +141,6 @@ class FeatureBuilder:
             first.setdefault(s.source, s)
         self._datelines = {s.id for s in first.values() if dateline_outlet(s.text)}
 
-    @property
-    def idf(self) -> dict[str, float]:
-        return self._spaces[ORIGINAL].idf
-
     def question(self, query, lang: str | None = None, view: bool = True) -> QuestionInfo:
         """What the features need of ``query`` (a :class:`~retriever.hybrid.Query`): its terms with
         those of the earlier turn it was read with, and the kind of answer it asks for (its own

@@ -34,21 +34,26 @@ def status(url: str, method: str, path: str, body=None, headers=None, timeout=30
         conn.close()
 
 
-def login(url: str, user: str, password: str) -> tuple[int, str]:
-    """POST the login form as the browser does: ``(status, Cookie header value)``."""
+def login_response(url: str, user: str, password: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """POST the login form as the browser does: ``(status, headers, body)``."""
     parts = urlparse(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
         form = urlencode({"username": user, "password": password})
         conn.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
         response = conn.getresponse()
-        response.read()
-        cookies = SimpleCookie()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookies.load(header)
-        return response.status, "; ".join(f"{k}={m.value}" for k, m in cookies.items())
+        return response.status, response.headers, response.read()
     finally:
         conn.close()
+
+
+def login(url: str, user: str, password: str) -> tuple[int, str]:
+    """POST the login form as the browser does: ``(status, Cookie header value)``."""
+    code, headers, _body = login_response(url, user, password)
+    cookies = SimpleCookie()
+    for header in headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    return code, "; ".join(f"{k}={m.value}" for k, m in cookies.items())
 
 
 def call(url: str, api: str, data: list | None = None, *, body: bytes | None = None) -> tuple[str, object]:

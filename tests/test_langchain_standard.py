@@ -96,7 +96,9 @@ def _st_class():
     return SentenceTransformerEmbeddings
 
 
-class TestSentenceTransformerEmbeddingsUnit(EmbeddingsUnitTests):
+class _MiniLM:
+    """The offline MiniLM model behind the sentence-transformers adapter, for both suites."""
+
     @property
     def embeddings_class(self):
         return _st_class()
@@ -106,11 +108,9 @@ class TestSentenceTransformerEmbeddingsUnit(EmbeddingsUnitTests):
         return {"name": "all-MiniLM-L6-v2"}
 
 
-class TestSentenceTransformerEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self):
-        return _st_class()
+class TestSentenceTransformerEmbeddingsUnit(_MiniLM, EmbeddingsUnitTests):
+    pass
 
-    @property
-    def embedding_model_params(self) -> dict:
-        return {"name": "all-MiniLM-L6-v2"}
+
+class TestSentenceTransformerEmbeddingsIntegration(_MiniLM, EmbeddingsIntegrationTests):
+    pass

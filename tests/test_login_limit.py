@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
-from urllib.parse import urlencode, urlparse
 
 import pytest
 
 from page import http as page_http
 from page.http import LOGIN_BACKOFF_CAP_S, LOGIN_BACKOFF_S, LOGIN_FREE_FAILURES, LoginThrottle
-from tests.page_client import PASSWORD, USER
+from tests.page_client import PASSWORD, USER, login_response
 
 
 class Clock:
@@ -53,19 +51,8 @@ def test_remembers_a_bounded_number_of_addresses(monkeypatch):
 
 
 def _login(url: str, user: str, password: str) -> tuple[int, dict, dict]:
-    parts = urlparse(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        form = urlencode({"username": user, "password": password})
-        conn.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
-        response = conn.getresponse()
-        return (
-            response.status,
-            {k.lower(): v for k, v in response.headers.items()},
-            json.loads(response.read() or b"{}"),
-        )
-    finally:
-        conn.close()
+    code, headers, body = login_response(url, user, password)
+    return code, {k.lower(): v for k, v in headers.items()}, json.loads(body or b"{}")
 
 
 @pytest.fixture(scope="module")
