@@ -1,5 +1,7 @@
 """Retrieval and answers across the four reader languages, with the real model and FAISS."""
 
+from pathlib import Path
+
 import pytest
 from langchain_core.documents import Document
 
@@ -194,6 +196,14 @@ def test_json_shape(app):
         ("Когда?", "ru"),
         ("Что такое JOGMEC?", "ru"),
         ("Who is he?", "en"),
+        # Readers' own words: few question words, Latin names in a Cyrillic question
+        ("Sanae Takaichi nechi yoshda?", "uz-Latn"),
+        ("Menga Tokio haqida aytib ber", "uz-Latn"),
+        ("Nurbek qachondan beri vazir?", "uz-Latn"),
+        ("кто возглавляет Hitachi Construction Machinery", "ru"),
+        ("Hitachi Construction Machinery компаниясининг президенти ким", "uz-Cyrl"),
+        ("Who heads Hitachi Construction Machinery?", "en"),
+        ("Japan and Canada?", "en"),
     ],
 )
 def test_question_language(question, lang):
@@ -201,6 +211,17 @@ def test_question_language(question, lang):
     from ingest.lang import detect_language
 
     assert detect_language(question) == lang
+
+
+def test_every_eval_question_is_read_in_its_labelled_language():
+    """The 732 questions of the eval sets, written by different people in their own words."""
+    from eval.dataset import load_dataset
+    from ingest.lang import detect_language
+
+    sets = sorted((Path(__file__).parents[1] / "eval").glob("qa*.jsonl"))
+    items = [item for path in sets for item in load_dataset(path)]
+    wrong = [(item.lang, item.question) for item in items if detect_language(item.question) != item.lang]
+    assert len(items) >= 700 and wrong == []
 
 
 def test_warm_up_runs_the_embedder_and_its_sparse_head(app, model_calls, monkeypatch):

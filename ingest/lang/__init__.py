@@ -82,8 +82,12 @@ def detect_language(text: str) -> str:
     if any(c in _UZ_CYRL_LETTERS for c in text):
         return "uz-Cyrl"
     found = {w.lower() for w in words(text, letters=True)}
+    keys = {fold(w) for w in found if not _CYRILLIC.search(w)}  # the Latin words' keys
     cyrillic = sum(1 for c in letters if _CYRILLIC.match(c))
-    if cyrillic >= len(letters) / 2:
+    latin_says = keys & (_uz_latin_keys() | _en_keys())
+    # Latin names in a Cyrillic question ("кто возглавляет Hitachi Construction Machinery") leave
+    # its language to its Cyrillic words.
+    if cyrillic >= len(letters) / 2 or (cyrillic and not latin_says):
         if any(c in _RU_LETTERS for c in text):
             return "ru"
         rest = found - ru.DETECTION_WORDS - uz.DETECTION_WORDS
@@ -94,7 +98,6 @@ def detect_language(text: str) -> str:
         return "ru" if score_ru > score_uz else "uz-Cyrl"
     if _UZ_LATN_MARKS.search(text):
         return "uz-Latn"
-    keys = {fold(w) for w in found}
     score_uz, score_en = len(keys & _uz_latin_keys()), len(keys & _en_keys())
     if score_uz != score_en:
         return "uz-Latn" if score_uz > score_en else "en"

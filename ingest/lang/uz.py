@@ -20,10 +20,15 @@ FUNCTION_WORDS = frozenset(
     "ёки лекин аммо бироқ яна энг жуда ҳар ўз улар мақола мақолада муаллиф айтишича фикрича сўзларига кўра "
     "ҳақидаги".split()
 )
-# The words that tell an Uzbek question from a Russian or English one (either script).
-DETECTION_WORDS = frozenset(
-    "ким нима қачон қаерда қанча қайси нечта неча нега қандай ва билан учун бўлди ҳақида эди деб бу у "
-    "кимлар қаер қилди".split()
+# The words that tell an Uzbek question from a Russian or English one (either script): every question
+# and function word above, and what readers add when they ask in their own words ("menga aytib ber").
+DETECTION_WORDS = (
+    QUESTION_WORDS
+    | FUNCTION_WORDS
+    | frozenset(
+        "қаер нечи нечтаси қачондан қачонгача бери менга бизга айтиб айтинг бер беринг битта нечанчи "
+        "қилди қилдими бўлдими борми".split()
+    )
 )
 DETECTION_SUFFIXES_CYRILLIC = r"(нинг|лар|дан|да|га|ни|ми|ди)$"
 DETECTION_SUFFIXES_LATIN = r"(lar|ning|dagi|da|ga|ni|mi|dan)$"
