@@ -27,7 +27,7 @@ from ingest.terms import terms
 from ingest.text import embedding_text, lexical_tokens, normalize
 from ingest.translations import read_translations
 from ingest.versions import ingest_lock, remove_leftovers, unit_matrix, write_version
-from ingest.views import build_views, view_vectors, write_views
+from ingest.views import build_views, plan_views, view_vectors, write_views
 
 SPLITTER_VERSION = 1
 Progress = Callable[[int], Callable[[int], None]]  # progress(total) -> advance(n)
@@ -142,12 +142,14 @@ def build_index(
                 "translations": translated[source.name],
             }
         languages = {name: str(meta["language"]) for name, meta in file_meta.items()}
-        chunks, vectors, embedded = _embed(chunks, sentences, languages, previous, embedder, progress)
+        plan = _plan(chunks, sentences, previous, embedder)
         old_views = view_vectors(previous.views) if previous else {}
-        views, view_matrices, view_embedded = build_views(
-            [t for by_lang in translations.values() for t in by_lang.values()], embedder, old_views.get, progress
-        )
-        embedded += view_embedded
+        view_plan = plan_views([t for by_lang in translations.values() for t in by_lang.values()], old_views.get)
+        total = len(plan.todo) + len(plan.todo_terms) + len(view_plan.todo)  # one bar for the whole ingest
+        advance = progress(total) if (progress and total) else None
+        chunks, vectors = _embed(plan, chunks, sentences, languages, embedder, advance)
+        views, view_matrices, view_embedded = build_views(view_plan, embedder, old_views.get, advance)
+        embedded = len(plan.todo) + view_embedded
 
         dim = embedder.dim
         chunk_matrix = unit_matrix([vectors[c.id] for c in chunks], dim)
@@ -238,16 +240,17 @@ def _indexed(sentence: Sentence, language: str) -> IndexedSentence:
     )
 
 
-def _embed(
-    chunks: list[Passage],
-    sentences: list[IndexedSentence],
-    languages: dict[str, str],
-    previous: Store | None,
-    embedder: Embedder,
-    progress: Progress | None,
-) -> tuple[list[Passage], dict[str, np.ndarray], int]:
-    """Vectors for every passage and sentence (reused when unchanged) and the passages with their
-    latent terms; returns them and how many texts were embedded."""
+@dataclass
+class _Plan:
+    """What an ingest reuses from the previous index and what it must embed."""
+
+    old_vectors: dict[str, np.ndarray]
+    old_terms: dict[str, tuple]
+    todo: list[str]  # ids of the passages and sentences to embed
+    todo_terms: list[str]  # ids of the passages whose latent terms to compute
+
+
+def _plan(chunks: list[Passage], sentences: list[IndexedSentence], previous: Store | None, embedder: Embedder) -> _Plan:
     old_vectors: dict[str, np.ndarray] = {}
     old_terms: dict[str, tuple] = {}
     if previous:
@@ -255,25 +258,36 @@ def _embed(
         old_vectors.update(_vectors_by_id(previous.sentence_index, previous.sentence_ids))
         old_terms = {c.id: c.latent_terms for c in previous.chunks if c.latent_terms is not None}
     records: list[Passage | IndexedSentence] = [*chunks, *sentences]
+    todo = [r.id for r in records if r.id not in old_vectors]
+    todo_terms = [c.id for c in chunks if c.id not in old_terms] if embedder.has_latent_terms else []
+    return _Plan(old_vectors, old_terms, list(dict.fromkeys(todo)), todo_terms)
+
+
+def _embed(
+    plan: _Plan,
+    chunks: list[Passage],
+    sentences: list[IndexedSentence],
+    languages: dict[str, str],
+    embedder: Embedder,
+    advance: Callable[[int], None] | None,
+) -> tuple[list[Passage], dict[str, np.ndarray]]:
+    """Vectors for every passage and sentence (reused when unchanged) and the passages with their
+    latent terms; ``advance(n)`` after each batch."""
+    records: list[Passage | IndexedSentence] = [*chunks, *sentences]
     texts = {r.id: (r.text, r.source) for r in records}
-    todo = [i for i in texts if i not in old_vectors]
-    latent = embedder.has_latent_terms
-    todo_terms = [c.id for c in chunks if c.id not in old_terms] if latent else []
-    total = len(todo) + len(todo_terms)
-    advance = progress(total) if (progress and total) else None
     prepared = {  # embedded as its file's language reads best (Uzbek in Latin)
-        i: embedding_text(normalize(texts[i][0]), languages[texts[i][1]]) for i in dict.fromkeys(todo + todo_terms)
+        i: embedding_text(normalize(texts[i][0]), languages[texts[i][1]])
+        for i in dict.fromkeys(plan.todo + plan.todo_terms)
     }
-    vectors = dict(old_vectors)
-    vectors.update(zip(todo, embedder.embed_passages([prepared[i] for i in todo], progress=advance)))
-    if latent:
-        found = dict(old_terms)
-        for i, (ids, weights) in zip(
-            todo_terms, embedder.latent_terms([prepared[i] for i in todo_terms], progress=advance)
-        ):
+    vectors = dict(plan.old_vectors)
+    vectors.update(zip(plan.todo, embedder.embed_passages([prepared[i] for i in plan.todo], progress=advance)))
+    if embedder.has_latent_terms:
+        found = dict(plan.old_terms)
+        latent = embedder.latent_terms([prepared[i] for i in plan.todo_terms], progress=advance)
+        for i, (ids, weights) in zip(plan.todo_terms, latent):
             found[i] = (tuple(ids), tuple(weights))
         chunks = [_with_terms(c, found[c.id]) for c in chunks]
-    return chunks, vectors, len(todo)
+    return chunks, vectors
 
 
 def _with_terms(chunk: Passage, latent_terms: tuple) -> Passage:

@@ -57,22 +57,21 @@ def vector_key(lang: str, text: str) -> str:
     return content_id("view", lang, text)
 
 
-def build_views(
-    translations: list[Translation],
-    embedder: Embedder,
-    reuse: Callable[[str], np.ndarray | None],
-    progress: Callable[[int], Callable[[int], None]] | None = None,
-) -> tuple[dict[str, dict], dict[str, np.ndarray], int]:
-    """The views of every language the translations cover.
+@dataclass
+class ViewPlan:
+    """The views of every language the translations cover, before their new sentences are embedded."""
+
+    records: dict[str, dict]  # per language, the JSON record of its view
+    rows: dict[str, list[tuple[str, str]]]  # per language, (sentence id, text) in record order
+    todo: list[tuple[str, str]]  # (lang, text) of the sentences the previous index has no vector for
+
+
+def plan_views(translations: list[Translation], reuse: Callable[[str], np.ndarray | None]) -> ViewPlan:
+    """What :func:`build_views` will embed: ``todo`` says how many texts, for the progress bar.
 
     Args:
         translations: every article's translations (an article may have several languages).
         reuse: a vector from the previous index by :func:`vector_key`, or None.
-        progress: ``progress(total)`` returns a callable ``advance(n)`` (as for the original's texts), or None.
-
-    Returns:
-        ``(records, matrices, embedded)``: per language, the JSON record of its view and the unit
-        matrix of its sentence vectors (rows in record order), and how many texts were embedded.
     """
     records: dict[str, dict] = {}
     rows: dict[str, list[tuple[str, str]]] = {}
@@ -90,7 +89,26 @@ def build_views(
     todo = [
         (lang, text) for lang, pairs in rows.items() for _sid, text in pairs if reuse(vector_key(lang, text)) is None
     ]
-    advance = progress(len(todo)) if (progress and todo) else None
+    return ViewPlan(records, rows, todo)
+
+
+def build_views(
+    plan: ViewPlan,
+    embedder: Embedder,
+    reuse: Callable[[str], np.ndarray | None],
+    advance: Callable[[int], None] | None = None,
+) -> tuple[dict[str, dict], dict[str, np.ndarray], int]:
+    """The views of a :func:`plan_views` plan, its new sentences embedded.
+
+    Args:
+        reuse: as for :func:`plan_views`.
+        advance: ``advance(n)`` after each batch embedded (the ingest's progress bar), or None.
+
+    Returns:
+        ``(records, matrices, embedded)``: per language, the JSON record of its view and the unit
+        matrix of its sentence vectors (rows in record order), and how many texts were embedded.
+    """
+    todo = plan.todo
     fresh = dict(
         zip(
             (vector_key(lang, text) for lang, text in todo),
@@ -98,7 +116,7 @@ def build_views(
         )
     )
     matrices = {}
-    for lang, pairs in rows.items():
+    for lang, pairs in plan.rows.items():
         found = []
         for _sid, text in pairs:
             key = vector_key(lang, text)
@@ -107,7 +125,7 @@ def build_views(
         matrix = np.asarray(found, dtype=np.float32).reshape(len(found), embedder.dim)
         faiss.normalize_L2(matrix)
         matrices[lang] = matrix
-    return {lang: records[lang] for lang in matrices}, matrices, len(todo)
+    return {lang: plan.records[lang] for lang in matrices}, matrices, len(todo)
 
 
 def write_views(folder: Path, records: dict[str, dict], matrices: dict[str, np.ndarray]) -> list[str]:

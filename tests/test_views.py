@@ -57,9 +57,27 @@ def test_a_translation_that_does_not_align_is_one_line_naming_the_sentence_and_t
     assert current_version(settings.index_dir) == before
 
 
+class RecordingProgress:
+    """``progress(total) -> advance(n)``, as the CLI's bar, recording every call."""
+
+    def __init__(self):
+        self.totals: list[int] = []
+        self.done = 0
+
+    def __call__(self, total: int):
+        self.totals.append(total)
+        return self.advance
+
+    def advance(self, n: int) -> None:
+        self.done += n
+
+
 def test_views_are_indexed_and_a_changed_translation_reembeds_only_its_sentence(corpus_copy, tmp_path):
     settings = Settings(corpus_dir=corpus_copy, index_dir=tmp_path / "index")
-    Savol(settings).ingest()
+    progress = RecordingProgress()
+    report = Savol(settings).ingest(progress=progress)
+    # One bar for the whole ingest: the original's texts, its latent terms and the views' sentences.
+    assert progress.totals == [report.embedded + report.chunks] and progress.done == progress.totals[0]
     store = load_store(settings.index_dir)
     assert set(store.views) == {"ru", "en"}
     assert len(store.views["ru"].sentence_ids) == len(store.sentences)
@@ -67,8 +85,10 @@ def test_views_are_indexed_and_a_changed_translation_reembeds_only_its_sentence(
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     rows[5]["text"] = rows[5]["text"] + " (revised)"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    report = Savol(settings).ingest()
+    progress = RecordingProgress()
+    report = Savol(settings).ingest(progress=progress)
     assert report.changed and report.embedded == 1
+    assert progress.totals == [1] and progress.done == 1
     assert load_store(settings.index_dir).views["en"].texts[4].endswith("(revised)")
 
 
