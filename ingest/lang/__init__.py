@@ -70,7 +70,8 @@ def _en_keys() -> frozenset[str]:
 
 _UZ_CYRL_LETTERS = set("ўқғҳЎҚҒҲ")
 _RU_LETTERS = set(ru.LETTERS)
-_UZ_LATN_MARKS = re.compile(r"[oOgG]['‘’ʻʼ`]|[şçğöŞÇĞÖ]")
+# o' and g' inside a word ("bo'ldi"), not an English possessive ("Tokyo's governor").
+_UZ_LATN_MARKS = re.compile(r"[oOgG]['‘’ʻʼ`](?!s\b)(?=\w)|[şçğöŞÇĞÖ]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
