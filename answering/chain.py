@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -82,10 +82,10 @@ def build_chain(
         if last is not None:
             yield translations.apply(last) if translations is not None else last
 
-    return adding("query", query) | adding("hits", retrieve) | adding("evidence", rerank) | RunnableLambda(answer)
+    return _adding("query", query) | _adding("hits", retrieve) | _adding("evidence", rerank) | RunnableLambda(answer)
 
 
-def adding(key: str, step) -> Runnable:
+def _adding(key: str, step: Callable[[dict], object]) -> Runnable:
     """A chain step that adds ``step(inputs)`` to the inputs under ``key``.
 
     ``RunnablePassthrough.assign`` does the same through a thread pool made for each call (~0.5 ms

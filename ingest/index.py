@@ -148,7 +148,7 @@ def build_index(
         total = len(plan.todo) + len(plan.todo_terms) + len(view_plan.todo)  # one bar for the whole ingest
         advance = progress(total) if (progress and total) else None
         chunks, vectors = _embed(plan, chunks, sentences, languages, embedder, advance)
-        views, view_matrices, view_embedded = build_views(view_plan, embedder, old_views.get, advance)
+        views, view_matrices, view_embedded = build_views(view_plan, embedder, advance)
         embedded = len(plan.todo) + view_embedded
 
         dim = embedder.dim

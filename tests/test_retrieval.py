@@ -208,6 +208,11 @@ def test_json_shape(app):
         ("Какое агентство опубликовало статью?", "ru"),  # no Russian-only letter, no question word of the list
         ("а кто у них главный", "ru"),  # "у" is Uzbek "he" and Russian "at"
         ("У ким?", "uz-Cyrl"),
+        ("Trade volume with Japаn?", "en"),  # a look-alike Cyrillic "а" does not make it Cyrillic
+        ("Tokyo Metropolitan Government Токио", "en"),  # a Cyrillic name that says nothing of its own
+        ("Bering Sea oil deal", "en"),  # "bering" is not Uzbek "беринг" here
+        ("Yapon bog'i qayerda?", "uz-Latn"),
+        ("Yapon bog'", "uz-Latn"),  # g' at a word's end
     ],
 )
 def test_question_language(question, lang):

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+from ingest.embeddings import LatentTerms
 
 E5_WINDOW = 512
 LATENT_TERMS = 256  # at most this many sparse-head terms per text
@@ -33,7 +36,7 @@ class E5Embeddings(Embeddings):
         self.batch_size = batch_size
         self._model = None
         self._load_lock = threading.Lock()
-        self._cores = CoreSharing(None, 1)
+        self._cores = CoreSharing(None, 1)  # the process's, once the engine is loaded
 
     @property
     def id(self) -> str:
@@ -58,7 +61,7 @@ class E5Embeddings(Embeddings):
 
                     _return_large_buffers_to_the_os()
                     model = E5()
-                    self._cores = CoreSharing.of_engine(model)
+                    self._cores = _process_sharing(model)
                     self._model = model
         return self._model
 
@@ -91,17 +94,13 @@ class E5Embeddings(Embeddings):
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for a passage, prefix and special tokens included."""
-        model = self._load()
-        with self._cores.call():
-            return model.token_count(text, False)
+        return self._load().token_count(text, False)  # the tokenizer alone: no OpenMP team
 
     @property
     def has_latent_terms(self) -> bool:
         return bool(self._load().has_sparse)
 
-    def latent_terms(
-        self, texts: list[str], progress: Callable[[int], None] | None = None
-    ) -> list[tuple[list[int], list[float]]]:
+    def latent_terms(self, texts: list[str], progress: Callable[[int], None] | None = None) -> list[LatentTerms]:
         """The sparse head's ``(term ids, weights)`` for each text (the same recipe for questions and passages).
 
         The engine has no batch call for it, so several texts run side by side, one core each (an
@@ -109,39 +108,46 @@ class E5Embeddings(Embeddings):
         """
         model = self._load()
 
-        def one(text: str) -> tuple[list[int], list[float]]:
+        def one(text: str) -> LatentTerms:
             with self._cores.call():
                 ids, weights = model.sparse(text, top_k=LATENT_TERMS, fmt="indices")
             return [int(i) for i in ids], [round(float(w), 4) for w in weights]
 
         workers = min(len(texts), self._cores.cores)
-        with ThreadPoolExecutor(max(1, workers), thread_name_prefix="e5-latent") as pool:
-            out = []
-            for found in pool.map(one, texts) if workers > 1 else map(one, texts):
-                out.append(found)
-                if progress:  # from the caller's thread, in order
-                    progress(1)
-            return out
+        if workers < 2:
+            return _reported(map(one, texts), progress)
+        with ThreadPoolExecutor(workers, thread_name_prefix="e5-latent") as pool:
+            return _reported(pool.map(one, texts), progress)
+
+
+def _reported(results: Iterable[LatentTerms], progress: Callable[[int], None] | None) -> list[LatentTerms]:
+    """``results`` as a list, ``progress(1)`` after each (from the caller's thread, in order)."""
+    out = []
+    for found in results:
+        out.append(found)
+        if progress:
+            progress(1)
+    return out
 
 
 class CoreSharing:
-    """Sizes each engine call's OpenMP team by how many calls are running at that moment.
+    """Sizes each engine call's OpenMP team by the cores the calls already running were given.
 
-    A call that starts alone gets every core (``cores``); one that starts while others run gets
-    one. The team size is a per-thread setting of OpenMP (``omp_set_num_threads``), so a call
-    never changes another's. Under load nearly every call starts beside another, and two cores
-    answer about twice the questions of one shared team (``python -m eval.load_api``).
+    A call that starts alone gets every core; one that starts beside others gets the cores left,
+    and at least one. The team size is a per-thread setting of OpenMP (``omp_set_num_threads``),
+    so a call never changes another's. Under load nearly every call starts beside another, and two
+    cores answer about twice the questions of one shared team (``python -m eval.load_api``).
 
     Args:
         set_threads: the engine's ``omp_set_num_threads``; None (not found) runs one call at a
             time with the engine's own team, as a lock would.
-        cores: the team size a lone call gets (the engine's ``omp_get_max_threads``).
+        cores: the cores calls share (``OMP_NUM_THREADS`` when set, else the processors available).
     """
 
     def __init__(self, set_threads: Callable[[int], object] | None, cores: int):
         self._set_threads = set_threads
         self.cores = max(1, cores)
-        self._running = 0
+        self._busy = 0
         self._count = threading.Lock()
         self._alone = threading.Lock()  # held by every call when team sizes cannot be set
 
@@ -154,17 +160,17 @@ class CoreSharing:
         """
         try:
             engine = model._lib
-            set_threads, max_threads = engine.omp_set_num_threads, engine.omp_get_max_threads
+            set_threads, procs = engine.omp_set_num_threads, engine.omp_get_num_procs
         except AttributeError:
             return cls(None, 1)
         set_threads.argtypes, set_threads.restype = [ctypes.c_int], None
-        max_threads.argtypes, max_threads.restype = [], ctypes.c_int
-        return cls(set_threads, int(max_threads()))
+        procs.argtypes, procs.restype = [], ctypes.c_int
+        return cls(set_threads, _omp_num_threads() or int(procs()))
 
     @property
-    def running(self) -> int:
-        """Calls in the engine now."""
-        return self._running
+    def busy(self) -> int:
+        """Cores given to the calls in the engine now."""
+        return self._busy
 
     @contextlib.contextmanager
     def call(self) -> Iterator[int]:
@@ -174,14 +180,34 @@ class CoreSharing:
                 yield self.cores
             return
         with self._count:
-            self._running += 1
-            team = self.cores if self._running == 1 else 1
+            team = max(1, self.cores - self._busy)
+            self._busy += team
         try:
             self._set_threads(team)
             yield team
         finally:
             with self._count:
-                self._running -= 1
+                self._busy -= team
+
+
+# The OpenMP runtime is the process's, so is the count of its cores in use: every E5Embeddings
+# (one per spelling of the spec in get_embedder's cache) shares it.
+_SHARING: CoreSharing | None = None
+_SHARING_LOCK = threading.Lock()
+
+
+def _process_sharing(model) -> CoreSharing:
+    global _SHARING
+    with _SHARING_LOCK:
+        if _SHARING is None:
+            _SHARING = CoreSharing.of_engine(model)
+        return _SHARING
+
+
+def _omp_num_threads() -> int | None:
+    """``OMP_NUM_THREADS`` (its first level) when it is a whole number of 1 or more."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def _return_large_buffers_to_the_os() -> None:

@@ -70,8 +70,8 @@ def _en_keys() -> frozenset[str]:
 
 _UZ_CYRL_LETTERS = set("ўқғҳЎҚҒҲ")
 _RU_LETTERS = set(ru.LETTERS)
-# o' and g' inside a word ("bo'ldi"), not an English possessive ("Tokyo's governor").
-_UZ_LATN_MARKS = re.compile(r"[oOgG]['‘’ʻʼ`](?!s\b)(?=\w)|[şçğöŞÇĞÖ]")
+# o' inside a word ("bo'ldi") and g' ("bog'"), not an English possessive ("Tokyo's governor").
+_UZ_LATN_MARKS = re.compile(r"[oO]['‘’ʻʼ`](?!s\b)(?=\w)|[gG]['‘’ʻʼ`](?!s\b)|[şçğöŞÇĞÖ]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
@@ -85,10 +85,10 @@ def detect_language(text: str) -> str:
     found = {w.lower() for w in words(text, letters=True)}
     keys = {fold(w) for w in found if not _CYRILLIC.search(w)}  # the Latin words' keys
     cyrillic = sum(1 for c in letters if _CYRILLIC.match(c))
-    latin_says = keys & (_uz_latin_keys() | _en_keys())
     # Latin names in a Cyrillic question ("кто возглавляет Hitachi Construction Machinery") leave
-    # its language to its Cyrillic words.
-    if cyrillic >= len(letters) / 2 or (cyrillic and not latin_says):
+    # its language to its Cyrillic words, when they say something and the Latin ones do not.
+    latin_says = keys & (_uz_latin_keys() | _en_keys())
+    if cyrillic >= len(letters) / 2 or (not latin_says and _cyrillic_says(found)):
         if any(c in _RU_LETTERS for c in text):
             return "ru"
         rest = found - ru.DETECTION_WORDS - uz.DETECTION_WORDS
@@ -104,3 +104,17 @@ def detect_language(text: str) -> str:
         return "uz-Latn" if score_uz > score_en else "en"
     suffixed = sum(1 for w in found if re.search(uz.DETECTION_SUFFIXES_LATIN, w))
     return "uz-Latn" if suffixed > len(found) / 3 else "en"
+
+
+def _cyrillic_says(found: set[str]) -> bool:
+    """Some Cyrillic word is a Russian or Uzbek question or function word, or has their endings."""
+    for w in found:
+        if _CYRILLIC.search(w) and (
+            w in ru.DETECTION_WORDS
+            or w in uz.DETECTION_WORDS
+            or any(c in _RU_LETTERS for c in w)
+            or re.search(ru.DETECTION_SUFFIXES, w)
+            or re.search(uz.DETECTION_SUFFIXES_CYRILLIC, w)
+        ):
+            return True
+    return False

@@ -20,15 +20,12 @@ FUNCTION_WORDS = frozenset(
     "ёки лекин аммо бироқ яна энг жуда ҳар ўз улар мақола мақолада муаллиф айтишича фикрича сўзларига кўра "
     "ҳақидаги".split()
 )
-# The words that tell an Uzbek question from a Russian or English one (either script): every question
-# and function word above, and what readers add when they ask in their own words ("menga aytib ber").
-DETECTION_WORDS = (
-    QUESTION_WORDS
-    | FUNCTION_WORDS
-    | frozenset(
-        "қаер нечи нечтаси қачондан қачонгача бери менга бизга айтиб айтинг бер беринг битта нечанчи "
-        "қилди қилдими бўлдими борми".split()
-    )
+# The words that tell an Uzbek question from a Russian or English one (either script): the question
+# words, a few function words, and what readers add when they ask in their own words ("menga aytib
+# ber"). Not every function word: folded to Latin, some are English words ("ҳам" ham, "энг" eng).
+DETECTION_WORDS = QUESTION_WORDS | frozenset(
+    "ва билан учун бўлди ҳақида эди деб бу у кимлар қаер қилди нечи нечтаси қачондан қачонгача бери менга "
+    "бизга айтиб айтинг бер битта қилдими бўлдими борми".split()
 )
 DETECTION_SUFFIXES_CYRILLIC = r"(нинг|лар|дан|да|га|ни|ми|ди)$"
 DETECTION_SUFFIXES_LATIN = r"(lar|ning|dagi|da|ga|ni|mi|dan)$"
