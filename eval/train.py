@@ -51,7 +51,7 @@ from retriever.hybrid import make_query
 from retriever.rerank import LinearModel, RerankerWeights, feature_matrix
 
 TRAINING_SETS = (PROJECT_ROOT / "eval" / "qa.jsonl", PROJECT_ROOT / "eval" / "qa_train.jsonl")
-UNTOUCHED_SETS = ("qa_test.jsonl", "qa_holdout.jsonl", "qa_fresh.jsonl", "qa_fresh2.jsonl")
+UNTOUCHED_SETS = ("qa_test.jsonl", "qa_holdout.jsonl", "qa_fresh.jsonl", "qa_fresh2.jsonl", "qa_fresh3.jsonl")
 SENTENCE_C = 1.0  # inverse L2 strength; 0.1-10 score alike out of fold
 ANSWERABLE_C = 0.1  # its features are correlated (similarities); strong regularisation keeps their signs sensible
 MAX_FALSE_REFUSALS = 0.03  # out of fold; the product target is 5% on questions never seen
