@@ -15,7 +15,7 @@ import alifbo
 
 from answering.answer import Answer, Citation, compose
 from ingest.store import Store
-from ingest.text import normalize
+from ingest.text import normalize, uzbek_latin
 
 _NEW_SPELLING = re.compile("[şçğöŞÇĞÖ]")
 
@@ -27,8 +27,9 @@ def latin_spelling(question: str) -> str:
 
 def to_latin(text: str, spelling: str = "old") -> str:
     """Uzbek Cyrillic ``text`` in Uzbek Latin, in the old (apostrophe) or new spelling."""
-    latin = alifbo.from_cyrillic(normalize(text)).text
-    return latin if spelling == "new" else alifbo.to_old_latin(latin).text
+    if spelling == "old":
+        return uzbek_latin(normalize(text))  # alifbo, through ingest's per-word cache
+    return alifbo.from_cyrillic(normalize(text)).text
 
 
 class Translations:

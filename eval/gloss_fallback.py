@@ -4,8 +4,9 @@ On the English answerable questions of the given datasets (deduplicated), over t
 index, R@1/R@5/MRR with the question alone and with its gloss added to the lexical side:
 
 * BM25 alone, ``score = bm25(question) + w * bm25(gloss)`` for several weights ``w``;
-* the hybrid retriever (no reranker), the same weighted BM25, the gloss's tokens counted in its
-  coverage gate, the embedder still reading the question alone.
+* the hybrid retriever (no reranker, no views) at each ``gloss_weight``: its own English fallback,
+  the same weighted BM25 with the gloss's tokens counted in its coverage gate, the embedder still
+  reading the question alone.
 
     savol ingest --index /tmp/idx_tr
     python -m eval.gloss_fallback --index /tmp/idx_tr
@@ -31,42 +32,6 @@ from retriever.hybrid import HybridRetriever
 
 DATASETS = (PROJECT_ROOT / "eval" / "qa.jsonl", PROJECT_ROOT / "eval" / "qa_dev.jsonl")
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
-
-
-class GlossedRetriever(HybridRetriever):
-    """The hybrid retriever whose BM25 side also reads ``gloss``, weighted by ``gloss_weight``.
-
-    The coverage gate counts the question's and the gloss's tokens: a plain English question has
-    almost none in the article, which would switch the lexical side off whatever the gloss holds.
-    """
-
-    gloss: str = ""
-    gloss_weight: float = 1.0
-
-    def model_post_init(self, __context) -> None:
-        super().model_post_init(__context)
-        self._bm25 = _Weighted(self._bm25, self)
-
-    def lexical_tokens(self, text: str) -> list[str]:
-        return lexical_tokens(text, fold=self.fold) + self.gloss_tokens()
-
-    def gloss_tokens(self) -> list[str]:
-        return lexical_tokens(self.gloss) if self.gloss else []
-
-
-class _Weighted:
-    """BM25 over the question's tokens plus ``gloss_weight`` × BM25 over the gloss's (the list's tail)."""
-
-    def __init__(self, bm25, owner: GlossedRetriever):
-        self.bm25, self.owner = bm25, owner
-
-    def get_scores(self, tokens):
-        gloss = self.owner.gloss_tokens()
-        question = tokens[: len(tokens) - len(gloss)]
-        scores = np.asarray(self.bm25.get_scores(question), dtype=np.float64) if question else 0.0
-        if gloss:
-            scores = scores + self.owner.gloss_weight * np.asarray(self.bm25.get_scores(gloss), dtype=np.float64)
-        return scores
 
 
 def english_items(paths) -> list:
@@ -103,26 +68,26 @@ def main(argv: list[str] | None = None) -> int:
     for weight in WEIGHTS:
         flags = []
         for item in items:
-            scores = np.asarray(bm25._bm25.get_scores(bm25.lexical_tokens(item.question)), dtype=np.float64)
+            scores = bm25._bm25.scores(bm25.lexical_tokens(item.question)).astype(np.float64)
             gloss = lexical_tokens(gloss_question(item.question))
             if weight and gloss:
-                scores = scores + weight * np.asarray(bm25._bm25.get_scores(gloss), dtype=np.float64)
+                scores = scores + weight * bm25._bm25.scores(gloss)
             order = np.argsort(-scores, kind="stable")[:10]
             flags.append([relevant(chunks[i], item.evidence) for i in order])
         print(f"bm25   gloss weight {weight:<4g} " + _row(summary(flags)))
 
-    hybrid = GlossedRetriever(
-        store=store,
-        embedder=embedder,
-        mode="hybrid",
-        lexical_weight=settings.lexical_weight,
-        latent_weight=settings.latent_weight,
-    )
     for weight in WEIGHTS:
-        hybrid.gloss_weight = weight
+        hybrid = HybridRetriever(
+            store=store,
+            embedder=embedder,
+            mode="hybrid",
+            lexical_weight=settings.lexical_weight,
+            latent_weight=settings.latent_weight,
+            use_views=False,
+            gloss_weight=weight,
+        )
         flags = []
         for item in items:
-            hybrid.gloss = gloss_question(item.question) if weight else ""
             hits = hybrid.search(item.question, k=10)
             flags.append([relevant(h.passage.text, item.evidence) for h in hits])
         print(f"hybrid gloss weight {weight:<4g} " + _row(summary(flags)))

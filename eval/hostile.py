@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.load import _MemorySampler, log_tail, memory_mb, start_server, stop_server
+from eval.load import _MemorySampler, memory_mb, running_page
 from ingest.errors import SavolError
 from ingest.settings import Settings
 
@@ -184,21 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (0 <= args.votes <= MAX_REQUESTS and 0 <= args.chats <= MAX_REQUESTS):
         print(f"hostile: --votes and --chats must be 0..{MAX_REQUESTS}.", file=sys.stderr)
         return 2
-    server = None
     try:
-        with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as feedback:
-            try:
-                settings = replace(Settings.from_env(), feedback_dir=Path(feedback))
-                server, url = start_server(settings, log, {"SAVOL_FEEDBACK": feedback})
+        with tempfile.TemporaryDirectory() as feedback:
+            settings = replace(Settings.from_env(), feedback_dir=Path(feedback))
+            with running_page("hostile", settings, {"SAVOL_FEEDBACK": feedback}) as (server, url):
                 figures = run_hostile(url, server.pid, args.votes, args.chats)
-            except SavolError:
-                tail = log_tail(log, 800)
-                if tail:
-                    print(f"hostile: server log ends with:\n{tail}", file=sys.stderr)
-                raise
-            finally:
-                if server is not None:
-                    stop_server(server)
     except (SavolError, OSError) as exc:
         print(f"hostile: {exc}", file=sys.stderr)
         return 1

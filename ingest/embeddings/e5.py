@@ -36,7 +36,7 @@ class E5Embeddings(Embeddings):
         self.batch_size = batch_size
         self._model = None
         self._load_lock = threading.Lock()
-        self._cores = CoreSharing(None, 1)  # the process's, once the engine is loaded
+        self._cores = CoreSharing(None, 1)  # the engine's, once it is loaded
 
     @property
     def id(self) -> str:
@@ -61,7 +61,7 @@ class E5Embeddings(Embeddings):
 
                     _return_large_buffers_to_the_os()
                     model = E5()
-                    self._cores = _process_sharing(model)
+                    self._cores = CoreSharing.of_engine(model)
                     self._model = model
         return self._model
 
@@ -188,20 +188,6 @@ class CoreSharing:
         finally:
             with self._count:
                 self._busy -= team
-
-
-# The OpenMP runtime is the process's, so is the count of its cores in use: every E5Embeddings
-# (one per spelling of the spec in get_embedder's cache) shares it.
-_SHARING: CoreSharing | None = None
-_SHARING_LOCK = threading.Lock()
-
-
-def _process_sharing(model) -> CoreSharing:
-    global _SHARING
-    with _SHARING_LOCK:
-        if _SHARING is None:
-            _SHARING = CoreSharing.of_engine(model)
-        return _SHARING
 
 
 def _omp_num_threads() -> int | None:
