@@ -22,8 +22,9 @@ import time
 from pathlib import Path
 
 from eval.dataset import load_dataset
-from eval.load import log_tail, memory_mb, start_server, stop_server
+from eval.load import memory_mb
 from eval.metrics import percentile
+from eval.page_server import log_tail, start_server, stop_server
 from ingest.errors import SavolError
 from ingest.settings import PROJECT_ROOT, Settings
 

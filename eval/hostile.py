@@ -29,7 +29,8 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.load import _MemorySampler, memory_mb, running_page
+from eval.load import _MemorySampler, memory_mb
+from eval.page_server import running_page
 from ingest.errors import SavolError
 from ingest.settings import Settings
 

@@ -21,23 +21,19 @@ code is 0 only when all three are met.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ipaddress
 import json
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
 from eval.dataset import load_dataset
 from eval.metrics import percentile
+from eval.page_server import STARTUP_TIMEOUT_S, gradio_client, running_page
 from ingest.errors import SavolError
 from ingest.settings import PROJECT_ROOT, Settings
 
@@ -45,18 +41,11 @@ DEFAULT_DATASET = PROJECT_ROOT / "eval" / "qa.jsonl"
 MAX_USERS = 100  # a load test, not a flood: bounded whatever the flags say
 MAX_QUESTIONS = 100
 DEFAULT_DEADLINE_S = 300.0
-STARTUP_TIMEOUT_S = 120.0
 QUESTION_TIMEOUT_S = 60.0  # one answer taking longer is a failure, and the run still ends
 WARMUP_QUESTIONS = 5  # first answers load the model and fill caches; "before" is measured after them
 MEMORY_SAMPLE_S = 0.1
 TARGET_P95_MS = 2000.0
 TARGET_MEMORY_GROWTH_MB = 50.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def memory_mb(pid: int) -> dict:
@@ -80,19 +69,10 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def _client(url: str):
-    """A gradio_client session. ``ssl_verify=False``: the URL is plain-HTTP loopback, so nothing is
-    verified either way, and it spares httpx loading the CA bundle on every request (~40 ms of
-    CPU per question, which on a small machine would be taken from the server being measured)."""
-    from gradio_client import Client
-
-    return Client(url, verbose=False, ssl_verify=False)
-
-
 def _user(url: str, questions: list[str], start: threading.Barrier, deadline_s: float) -> dict:
     """One user: its own client (session), its questions one after another."""
     try:
-        client = _client(url)
+        client = gradio_client(url)
     except Exception as exc:  # cannot connect: every question of this user failed
         start.wait()
         return {
@@ -162,7 +142,7 @@ def run_load(
     if not (1 <= users <= MAX_USERS and 1 <= per_user <= MAX_QUESTIONS):
         raise SavolError(f"users must be 1..{MAX_USERS} and questions 1..{MAX_QUESTIONS}.")
     try:
-        warm = _client(url)
+        warm = gradio_client(url)
         for question in questions[:WARMUP_QUESTIONS]:
             warm.predict(question, api_name="/ask")
         warm.close()
@@ -225,76 +205,6 @@ def targets_met(figures: dict) -> dict:
         "p95_le_2s": figures["p95_ms"] is not None and figures["p95_ms"] <= TARGET_P95_MS,
         "memory_within_50mb": None if growth is None else abs(growth) <= TARGET_MEMORY_GROWTH_MB,
     }
-
-
-def start_server(settings: Settings, log, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """``python chat_app.py`` on a free loopback port, answering; ``(process, url)``. ``extra_env``:
-    more ``SAVOL_*`` variables for the server."""
-    from answering.chain import Savol
-
-    Savol(settings).ensure_index()  # building the index is not part of the load
-    port = free_port()
-    env = dict(
-        os.environ,
-        SAVOL_HOST="127.0.0.1",
-        SAVOL_PORT=str(port),
-        SAVOL_INDEX=str(settings.index_dir),
-        GRADIO_ANALYTICS_ENABLED="False",
-        **(extra_env or {}),
-    )
-    env.pop("SAVOL_AUTH", None)
-    server = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "chat_app.py")], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}/"
-    started = time.monotonic()
-    while True:
-        if server.poll() is not None:
-            raise SavolError(f"chat_app.py exited with code {server.returncode} before serving")
-        if time.monotonic() - started > STARTUP_TIMEOUT_S:
-            stop_server(server)
-            raise SavolError(f"chat_app.py did not answer within {STARTUP_TIMEOUT_S:.0f} s")
-        try:
-            _client(url).close()
-            return server, url
-        except Exception:  # not listening yet
-            time.sleep(0.1)
-
-
-def log_tail(log, limit: int) -> str:
-    """The last ``limit`` bytes of the server's log file, as text."""
-    log.seek(0)
-    return log.read()[-limit:].decode("utf-8", "replace").strip()
-
-
-@contextlib.contextmanager
-def running_page(
-    prog: str, settings: Settings, extra_env: dict | None = None
-) -> Iterator[tuple[subprocess.Popen, str]]:
-    """:func:`start_server` for one benchmark run, stopped when it ends; when the run fails with a
-    :class:`SavolError`, the end of the page's log goes to stderr under ``prog``'s name."""
-    server = None
-    with tempfile.TemporaryFile() as log:
-        try:
-            server, url = start_server(settings, log, extra_env)
-            yield server, url
-        except SavolError:
-            tail = log_tail(log, 800)
-            if tail:
-                print(f"{prog}: server log ends with:\n{tail}", file=sys.stderr)
-            raise
-        finally:
-            if server is not None:
-                stop_server(server)
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def _report(f: dict) -> str:

@@ -20,8 +20,9 @@ import time
 from urllib.parse import urlparse
 
 from eval.dataset import load_dataset
-from eval.load import DEFAULT_DATASET, running_page
+from eval.load import DEFAULT_DATASET
 from eval.metrics import percentile
+from eval.page_server import running_page
 from ingest.errors import SavolError
 from ingest.settings import Settings
 

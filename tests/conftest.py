@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from answering.chain import Savol
-from eval.load import free_port
+from eval.page_server import free_port
 from ingest.settings import PROJECT_ROOT, Settings
 from tests.llm_fakes import QUESTION, retrieve
 

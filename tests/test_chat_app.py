@@ -20,7 +20,7 @@ from gradio_client.exceptions import AppError
 import page.app as page_app
 import page.serve as page_serve
 from answering.answer import Answer, Citation
-from eval.load import free_port
+from eval.page_server import free_port
 from ingest.corpus import read_source
 from ingest.errors import SavolError
 from page import render

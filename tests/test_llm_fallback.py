@@ -14,7 +14,7 @@ import pytest
 
 from answering.chain import Savol
 from answering.llm.answerer import retry_after
-from eval.load import free_port
+from eval.page_server import free_port
 from tests.llm_fakes import (
     FACT,
     QUESTION,
